@@ -1,0 +1,99 @@
+"""Run the extractors in order and assemble a :class:`~schemas.Dispatch`.
+
+>>> d = extract('''UBND TỈNH HÀ TĨNH
+... SỞ NỘI VỤ
+... Số: 2097/SNV-CCHC
+... V/v góp ý dự thảo kế hoạch
+... Hà Tĩnh, ngày 03 tháng 11 năm 2022
+... Kính gửi: Các sở, ngành cấp tỉnh.
+... Sở Nội vụ đề nghị các cơ quan, đơn vị gửi ý kiến về Sở Nội vụ trước ngày 10/11/2022./.
+... Nơi nhận:
+... - Như trên;
+... - Lưu: VT, CCHC.
+... GIÁM ĐỐC
+... Lê Minh Đạo''')
+>>> d.key, d.recipients[0].value, d.signer.name.value, d.tasks[0].deadline.date
+('2097/SNVCCHC@2022', 'Các sở, ngành cấp tỉnh', 'Lê Minh Đạo', '2022-11-10')
+"""
+
+from __future__ import annotations
+
+from extractors.deadlines import find_deadlines
+from extractors.header import extract_header
+from extractors.keys import document_key
+from extractors.lines import split_lines
+from extractors.normalize import Normalized, normalize
+from extractors.parties import extract_distribution, extract_recipients
+from extractors.references import extract_named_references, extract_references
+from extractors.signer import extract_signer
+from extractors.tasks import extract_tasks
+from schemas import Dispatch, PartialDate, SourceInfo
+
+EXTRACTOR_VERSION = "0.1.0"
+"""Bumped whenever extraction output changes; stored with each record."""
+
+ANCHORS = ("number", "symbol", "date", "issuer", "doc_type", "recipients", "signer")
+
+
+def anchors_found(d: Dispatch) -> int:
+    """How many of the genre's anchors a record has (a dispatch has several)."""
+    found = sum(getattr(d, f) is not None for f in ("symbol", "date", "issuer", "doc_type"))
+    found += bool(d.recipients) + bool(d.signer.name or d.signer.title) + bool(d.distribution)
+    return found
+
+
+def extract_normalized(n: Normalized, source: SourceInfo | None = None) -> Dispatch:
+    """Extract a record from already normalised text."""
+    text = n.text
+    lines = split_lines(text)
+    h = extract_header(text, lines)
+    d = Dispatch(
+        doc_type=h.doc_type,
+        issuer=h.issuer,
+        issuer_parent=h.issuer_parent,
+        number=h.number,
+        symbol=h.symbol,
+        place=h.place,
+        date=h.date,
+        subject=h.subject,
+        urgency=h.urgency,
+        confidentiality=h.confidentiality,
+        is_draft=h.is_draft,
+        warnings=list(h.warnings),
+        source=source or SourceInfo(),
+        extractor_version=EXTRACTOR_VERSION,
+    )
+    rec = extract_recipients(text, lines, start=h.end)
+    d.recipients = rec.recipients
+    body_start = max(h.end, rec.span[1] if rec.span else 0)
+
+    dist = extract_distribution(text, lines, start=body_start)
+    d.distribution = dist.entries
+    d.warnings.extend(dist.warnings)
+    closing = text.rfind("./.", body_start)
+    candidates = [p for p in (dist.span[0] if dist.span else None, closing + 3 if closing >= 0 else None) if p is not None]
+    signer_start = min(candidates) if candidates else max(body_start, len(text) - 600)
+    d.signer = extract_signer(text, dist.leftovers, start=signer_start, skip=[dist.span] if dist.span else [])
+    body_end = dist.span[0] if dist.span and dist.span[0] > body_start else len(text)
+    if closing >= body_start:
+        body_end = min(body_end, closing + 3)
+
+    doc_date = PartialDate(h.date.value) if h.date else None
+    d.deadlines = find_deadlines(text, doc_date, body_start, body_end)
+    d.tasks = extract_tasks(text, body_start, body_end, d.deadlines, [r.value for r in d.recipients])
+    own = [h.symbol.span] if h.symbol else []
+    if h.number:
+        own.append((h.number.span[0], h.symbol.span[1] if h.symbol else h.number.span[1]))
+    d.references = extract_references(text, exclude=own)
+    d.named_references = extract_named_references(text[:body_end] if body_end else text)
+    if h.symbol:
+        d.key = document_key(h.number.value if h.number else None, h.symbol.value, doc_date.year if doc_date else None)
+    d.text = text
+    if anchors_found(d) < 2:
+        d.warnings.append("not_a_dispatch: none of the header anchors (Số, date line, issuing body, type) was found")
+    return d
+
+
+def extract(raw: str, source: SourceInfo | None = None) -> Dispatch:
+    """Normalise ``raw`` text and extract the record (the one entry point of this package)."""
+    return extract_normalized(normalize(raw), source)

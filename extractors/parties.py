@@ -1,0 +1,205 @@
+"""Addressees (``Kính gửi``) and the distribution list (``Nơi nhận``).
+
+>>> text = "Kính gửi: Các sở, ngành: Tư pháp; Tài chính; Văn hóa, Thể thao và Du lịch."
+>>> [r.value for r in extract_recipients(text).recipients]
+['Tư pháp', 'Tài chính', 'Văn hóa, Thể thao và Du lịch']
+>>> d = extract_distribution("Nơi nhận:\\n- Như trên;\\n- UBND tỉnh (b/c);\\n- Lưu: VT, CCHC.")
+>>> [(e.name, e.purpose, e.kind) for e in d.entries]
+[('Như trên', None, 'as_above'), ('UBND tỉnh', 'b/c', 'informed'), ('Lưu: VT, CCHC', None, 'archive')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex as re
+
+from extractors.lines import Line, fold, split_lines, strip_span, value
+from schemas import DistributionEntry, Extracted, Span
+
+BULLET = re.compile(r"^[-–—+•·*]\s*")
+SALUTATION = re.compile(r"(?i)^(?:đồng\s+)?kính\s+(?:gửi|mời|gởi)\s*[:;.]?\s*")
+LABEL = re.compile(r"^(?P<label>[^:;]{2,60}?):\s*(?=\S)")
+PURPOSE = re.compile(r"\((?P<p>[^()]{1,60})\)\s*$")
+_TERMINATOR = ";.,"
+
+
+@dataclass
+class Recipients:
+    recipients: list[Extracted[str]] = field(default_factory=list)
+    span: Span | None = None
+
+
+@dataclass
+class Distribution:
+    entries: list[DistributionEntry] = field(default_factory=list)
+    span: Span | None = None
+    leftovers: list[Span] = field(default_factory=list)
+    """Text beside the entries on the same lines (the signer column, in PDF text)."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _split_inline(text: str, s: int, e: int) -> list[Extracted[str]]:
+    """Split an inline addressee list per the register convention (``;`` splits, ``,`` never)."""
+    seg = text[s:e]
+    m = LABEL.match(seg)
+    body_start = s + m.end() if m and ";" in seg[m.end():] and fold(m["label"]).startswith("cac ") else s
+    if ";" not in text[body_start:e]:
+        v = value(text, s, e)
+        return [v] if v else []
+    out = []
+    pos = body_start
+    for part in re.finditer(r"[^;]+", text[body_start:e]):
+        v = value(text, pos + part.start(), pos + part.end())
+        if v:
+            out.append(v)
+    return out
+
+
+def extract_recipients(text: str, lines: list[Line] | None = None, start: int = 0) -> Recipients:
+    """The addressees after the first ``Kính gửi`` / ``Kính mời`` at or after ``start``."""
+    lines = split_lines(text) if lines is None else lines
+    out = Recipients()
+    head = next((ln for ln in lines if ln.end >= start and SALUTATION.match(ln.text)), None)
+    if head is None:
+        return out
+    m = SALUTATION.match(head.text)
+    i = head.index
+    inline_s = head.start + m.end()
+    inline_e = head.end
+    # an inline list may wrap onto following non-bullet lines until it ends with "."
+    j = i + 1
+    if inline_s < inline_e and not BULLET.match(text[inline_s:inline_e]):
+        while not text[inline_s:inline_e].rstrip().endswith(".") and j < len(lines):
+            nxt = lines[j]
+            if not nxt.text or BULLET.match(nxt.text) or len(nxt.text) > 200:
+                break
+            inline_e = nxt.end
+            j += 1
+        out.recipients.extend(_split_inline(text, inline_s, inline_e))
+        end = inline_e
+    else:
+        end = head.end
+        if inline_s < inline_e:  # "Kính gửi: - A;" — first bullet on the salutation line
+            j = i
+    # bullets
+    k = j
+    while k < len(lines):
+        ln = lines[k]
+        if k == i:
+            bm = BULLET.match(text[inline_s:inline_e])
+            s = inline_s + (bm.end() if bm else 0)
+            item_e = inline_e
+        elif not ln.text:
+            k += 1
+            continue
+        elif BULLET.match(ln.text):
+            s, item_e = ln.start + BULLET.match(ln.text).end(), ln.end
+        else:
+            break
+        # a bullet may wrap: continue on lowercase lines while it lacks a terminator
+        while not text[s:item_e].rstrip().endswith(tuple(_TERMINATOR)) and k + 1 < len(lines):
+            nxt = lines[k + 1]
+            if nxt.text and not BULLET.match(nxt.text) and nxt.text[:1].islower():
+                item_e = nxt.end
+                k += 1
+            else:
+                break
+        v = value(text, s, item_e)
+        if v:
+            out.recipients.append(v)
+        end = item_e
+        k += 1
+        if text[s:item_e].rstrip().endswith("."):
+            break
+    out.span = (head.start, end)
+    return out
+
+
+def _entry(text: str, s: int, e: int) -> DistributionEntry | None:
+    s, e = strip_span(text, s, e, " \t;,.")
+    if s >= e:
+        return None
+    name_e = e
+    purpose = None
+    m = PURPOSE.search(text, s, e)
+    if m:
+        purpose = m["p"].strip()
+        name_e = m.start()
+    ns, ne = strip_span(text, s, name_e, " \t;,.-")
+    name = re.sub(r"\s*\n\s*", " ", text[ns:ne])
+    if not name:
+        return None
+    f = fold(name)
+    if f.startswith(("nhu tren", "nhu dieu", "nhu kinh gui", "nhu khoan", "nhu muc")):
+        kind = "as_above"
+        units: list[str] = []
+    elif re.match(r"luu\b", f):
+        kind = "archive"
+        units = [u.strip() for u in re.sub(r"^(?i:lưu)\s*:?\s*", "", name).split(",") if u.strip()]
+    else:
+        kind = "informed"
+        units = []
+    return DistributionEntry(name=name, purpose=purpose, kind=kind, units=units, span=(s, e), confidence=0.9)
+
+
+def extract_distribution(text: str, lines: list[Line] | None = None, start: int = 0) -> Distribution:
+    """The ``Nơi nhận`` entries (the last ``Nơi nhận`` block at or after ``start``)."""
+    lines = split_lines(text) if lines is None else lines
+    out = Distribution()
+    heads = [ln for ln in lines if ln.start >= start and re.match(r"noi\s*nhan\b", fold(ln.text))]
+    if not heads:
+        return out
+    head = heads[-1]
+    colon = text.find(":", head.start, head.end)
+    rest_s = colon + 1 if colon >= 0 else head.start + len("Nơi nhận")
+    if text[rest_s:head.end].strip():
+        out.leftovers.append(strip_span(text, rest_s, head.end, " "))
+    cur: list[int] | None = None  # [start, end] of the entry being read
+    end = head.end
+    blank_run = 0
+    k = head.index + 1
+    while k < len(lines):
+        ln = lines[k]
+        if not ln.text:
+            blank_run += 1
+            if blank_run > 1 and cur is None:
+                break
+            k += 1
+            continue
+        is_bullet = bool(BULLET.match(ln.text))
+        if not is_bullet and cur is not None and ln.text[:1].islower() and not text[cur[0]:cur[1]].rstrip().endswith(tuple(_TERMINATOR)):
+            cur[1] = ln.end  # wrapped entry
+            end = ln.end
+            k += 1
+            continue
+        if not is_bullet:
+            break
+        blank_run = 0
+        if cur is not None:
+            e = _entry(text, *cur)
+            if e:
+                out.entries.append(e)
+        s = ln.start + BULLET.match(ln.text).end()
+        # side-by-side signer column: cut after the entry's terminator
+        m = re.search(r"[;](?=\s+\S)|\.(?=\s+[A-ZĐ]{2})", text[s:ln.end])
+        if m:
+            cur = [s, s + m.end()]
+            out.leftovers.append(strip_span(text, s + m.end(), ln.end, " "))
+        else:
+            cur = [s, ln.end]
+        end = ln.end
+        k += 1
+    if cur is not None:
+        e = _entry(text, *cur)
+        if e:
+            out.entries.append(e)
+    kept = []
+    for e in out.entries:
+        if not e.name or e.name.startswith("("):
+            out.warnings.append(f"distribution entry without a name: {text[e.span[0]:e.span[1]]!r}")
+        else:
+            kept.append(e)
+    out.entries = kept
+    out.span = (head.start, end)
+    return out

@@ -1,0 +1,1 @@
+"""Everything with side effects: readers, store, ingest, search, evaluation, CLI."""

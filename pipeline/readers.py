@@ -1,0 +1,102 @@
+"""Read a file into text, or refuse it with a reason a clerk can act on.
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"; _ = p.write_bytes("Số: 05/UBND-VP".encode())
+>>> read_file(p).text
+'Số: 05/UBND-VP'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_TEXT_BYTES = 4 * 1024 * 1024
+"""A dispatch is a few pages; a text file above this is refused rather than half-read."""
+
+TEXT_SUFFIXES = {".txt", ".md", ".text", ""}
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a document; ``str(error)`` says why."""
+
+
+@dataclass
+class ReadResult:
+    text: str
+    sha256: str
+    media_type: str
+    encoding: str | None = None
+    pages: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+_VIETNAMESE = set("ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+
+
+def _vietnamese_share(text: str) -> float:
+    letters = [c for c in unicodedata.normalize("NFC", text) if c.isalpha()]
+    return sum(c.lower() in _VIETNAMESE for c in letters) / len(letters) if letters else 0.0
+
+
+def decode_text(data: bytes) -> tuple[str, str, list[str]]:
+    """Decode bytes of a text file: UTF-8 (BOM or not), UTF-16 with BOM, or Windows-1258.
+
+    Raises :class:`ReadError` for binary data and for legacy encodings we cannot tell apart.
+    """
+    warnings: list[str] = []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16", warnings
+    if b"\x00" in data[:4096]:
+        raise ReadError("binary data (NUL bytes): not a text document")
+    try:
+        text = data.decode("utf-8-sig")
+        enc = "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1258")
+        except UnicodeDecodeError:
+            text = ""
+        if text and _vietnamese_share(text) > 0.05 and not any("\x80" <= c <= "\x9f" for c in text):
+            warnings.append("decoded as Windows-1258 (legacy Vietnamese code page), not UTF-8")
+            enc = "cp1258"
+        else:
+            raise ReadError(
+                "not UTF-8 text: looks like a legacy 8-bit encoding (TCVN3/ABC, VNI or another code page); "
+                "save it as UTF-8 (Unicode) and try again"
+            ) from None
+    controls = sum(1 for c in text[:20000] if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+    if controls > max(8, len(text[:20000]) // 100):
+        raise ReadError("binary data (control characters): not a text document")
+    return text, enc, warnings
+
+
+def read_file(path: Path) -> ReadResult:
+    """Read ``path`` (text formats) into a :class:`ReadResult`; raise :class:`ReadError` if unusable."""
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(f"no such file: {path}")
+    if path.is_dir():
+        raise ReadError(f"is a folder, not a file: {path}")
+    size = path.stat().st_size
+    if size == 0:
+        raise ReadError("empty file (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES:
+        raise ReadError(f"unsupported file type {suffix!r}: congvan reads .txt and .md text files")
+    if size > MAX_TEXT_BYTES:
+        raise ReadError(
+            f"text too large ({size / 1e6:.1f} MB, limit {MAX_TEXT_BYTES / 1e6:.0f} MB): "
+            "a dispatch is a few pages; split the file"
+        )
+    data = path.read_bytes()
+    text, enc, warnings = decode_text(data)
+    if not text.strip():
+        raise ReadError("file holds only whitespace")
+    return ReadResult(text=text, sha256=sha256_of(data), media_type="text/markdown" if suffix == ".md" else "text/plain", encoding=enc, warnings=warnings)

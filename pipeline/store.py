@@ -1,0 +1,229 @@
+"""The SQLite store, through sqlite-utils: documents, parties, references, tasks, deadlines, files.
+
+The file is a plain SQLite database that ``sqlite-utils`` and Datasette open as they are.
+Full-text search runs on an FTS5 table over a *folded* copy of each document (lowercase,
+no diacritics, ``đ`` → ``d``), so ``quyet dinh`` finds ``Quyết định``.
+
+>>> s = Store(":memory:")
+>>> sorted(t for t in s.db.table_names() if not t.startswith("documents_fts"))
+['deadlines', 'documents', 'files', 'parties', 'refs', 'tasks']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from extractors.keys import fold_symbol
+from extractors.lines import fold
+from schemas import Dispatch
+
+SCHEMA_VERSION = 1
+
+
+def _v(x):
+    return x.value if x is not None else None
+
+
+def _sp(x, i):
+    return x.span[i] if x is not None and x.span else None
+
+
+class Store:
+    """One congvan database."""
+
+    def __init__(self, path: str | Path = "congvan.db") -> None:
+        self.path = path
+        self.db = sqlite_utils.Database(path if path == ":memory:" else str(path))
+        if path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._create()
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def _create(self) -> None:
+        db = self.db
+        if "documents" not in db.table_names():
+            db["documents"].create(
+                {
+                    "id": int, "key": str, "sha256": str, "doc_type": str, "issuer": str,
+                    "issuer_parent": str, "number": str, "symbol": str, "place": str, "date": str,
+                    "year": int, "subject": str, "urgency": str, "confidentiality": str,
+                    "is_draft": int, "signer_authority": str, "signer_title": str, "signer_name": str,
+                    "text": str, "record": str, "warnings": str, "extractor_version": str,
+                    "source_path": str, "media_type": str, "ingested_at": str,
+                },
+                pk="id",
+            )
+            db["documents"].create_index(["sha256"], unique=True)
+            db["documents"].create_index(["key"])
+            db["documents"].create_index(["date"])
+        if "files" not in db.table_names():
+            db["files"].create(
+                {"sha256": str, "path": str, "size": int, "media_type": str, "first_seen": str, "document_id": int},
+                pk="sha256",
+                foreign_keys=[("document_id", "documents", "id")],
+            )
+        if "parties" not in db.table_names():
+            db["parties"].create(
+                {"id": int, "document_id": int, "role": str, "name": str, "purpose": str, "kind": str, "start": int, "end": int},
+                pk="id",
+                foreign_keys=[("document_id", "documents", "id")],
+            )
+            db["parties"].create_index(["document_id"])
+        if "refs" not in db.table_names():
+            db["refs"].create(
+                {
+                    "id": int, "document_id": int, "key": str, "type": str, "number": str, "symbol": str,
+                    "date": str, "issuer": str, "title": str, "start": int, "end": int,
+                    "in_footnote": int, "mentions": int,
+                },
+                pk="id",
+                foreign_keys=[("document_id", "documents", "id")],
+            )
+            db["refs"].create_index(["document_id"])
+            db["refs"].create_index(["key"])
+        if "tasks" not in db.table_names():
+            db["tasks"].create(
+                {
+                    "id": int, "document_id": int, "seq": int, "assignee": str, "assignees": str,
+                    "action": str, "deliverable": str, "send_to": str, "deadline_date": str,
+                    "deadline_time": str, "deadline_kind": str, "deadline_text": str,
+                    "start": int, "end": int, "status": str, "note": str, "updated_at": str,
+                },
+                pk="id",
+                foreign_keys=[("document_id", "documents", "id")],
+                defaults={"status": "open"},
+            )
+            db["tasks"].create_index(["document_id"])
+            db["tasks"].create_index(["deadline_date"])
+        if "deadlines" not in db.table_names():
+            db["deadlines"].create(
+                {
+                    "id": int, "document_id": int, "text": str, "kind": str, "date": str, "time": str,
+                    "amount": int, "unit": str, "anchor": str, "recurrence": str, "start": int, "end": int,
+                },
+                pk="id",
+                foreign_keys=[("document_id", "documents", "id")],
+            )
+            db["deadlines"].create_index(["document_id"])
+        if "documents_fts" not in db.table_names():
+            db.execute(
+                "CREATE VIRTUAL TABLE documents_fts USING fts5("
+                "subject, body, keys, tokenize = 'unicode61 remove_diacritics 2')"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen together or not at all."""
+        with self.db.conn:
+            yield
+
+    # --- writing --------------------------------------------------------------------------
+
+    def find_by_hash(self, sha256: str) -> int | None:
+        row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", [sha256]).fetchone()
+        return row[0] if row else None
+
+    def add(self, d: Dispatch, sha256: str, path: str | None = None, size: int | None = None) -> int:
+        """Store a record and everything under it in one transaction; return its id."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self.transaction():
+            doc_id = self.db["documents"].insert(
+                {
+                    "key": d.key, "sha256": sha256, "doc_type": _v(d.doc_type), "issuer": _v(d.issuer),
+                    "issuer_parent": _v(d.issuer_parent), "number": _v(d.number), "symbol": _v(d.symbol),
+                    "place": _v(d.place), "date": _v(d.date),
+                    "year": int(d.date.value[:4]) if d.date else None,
+                    "subject": _v(d.subject), "urgency": _v(d.urgency),
+                    "confidentiality": _v(d.confidentiality), "is_draft": int(d.is_draft),
+                    "signer_authority": _v(d.signer.authority), "signer_title": _v(d.signer.title),
+                    "signer_name": _v(d.signer.name), "text": d.text,
+                    "record": d.model_dump_json(), "warnings": json.dumps(d.warnings, ensure_ascii=False),
+                    "extractor_version": d.extractor_version, "source_path": path or d.source.path,
+                    "media_type": d.source.media_type, "ingested_at": now,
+                }
+            ).last_pk
+            self.db["files"].insert(
+                {"sha256": sha256, "path": path, "size": size, "media_type": d.source.media_type, "first_seen": now, "document_id": doc_id},
+                replace=True,
+            )
+            self._write_children(doc_id, d)
+        return doc_id
+
+    def _write_children(self, doc_id: int, d: Dispatch) -> None:
+        parties = []
+        for role, ex in (("issuer", d.issuer), ("issuer_parent", d.issuer_parent), ("signer", d.signer.name)):
+            if ex is not None:
+                parties.append({"document_id": doc_id, "role": role, "name": ex.value, "start": _sp(ex, 0), "end": _sp(ex, 1)})
+        for r in d.recipients:
+            parties.append({"document_id": doc_id, "role": "recipient", "name": r.value, "start": _sp(r, 0), "end": _sp(r, 1)})
+        for e in d.distribution:
+            parties.append({
+                "document_id": doc_id, "role": "distribution", "name": e.name, "purpose": e.purpose,
+                "kind": e.kind, "start": e.span[0] if e.span else None, "end": e.span[1] if e.span else None,
+            })
+        self.db["parties"].insert_all(parties)
+        self.db["refs"].insert_all([
+            {
+                "document_id": doc_id, "key": r.key, "type": _v(r.type), "number": _v(r.number),
+                "symbol": _v(r.symbol), "date": _v(r.date), "issuer": _v(r.issuer), "title": _v(r.title),
+                "start": r.span[0], "end": r.span[1], "in_footnote": int(r.in_footnote), "mentions": len(r.mentions),
+            }
+            for r in d.references
+        ] + [
+            {
+                "document_id": doc_id, "key": "name:" + fold(n.value), "title": n.value,
+                "start": _sp(n, 0), "end": _sp(n, 1), "in_footnote": 0, "mentions": 1,
+            }
+            for n in d.named_references
+        ])
+        self.db["tasks"].insert_all([
+            {
+                "document_id": doc_id, "seq": i, "assignee": _v(t.assignee),
+                "assignees": json.dumps(t.assignees, ensure_ascii=False), "action": t.action.value,
+                "deliverable": t.deliverable, "send_to": t.send_to,
+                "deadline_date": t.deadline.date if t.deadline else None,
+                "deadline_time": t.deadline.time if t.deadline else None,
+                "deadline_kind": t.deadline.kind if t.deadline else None,
+                "deadline_text": t.deadline.text if t.deadline else None,
+                "start": t.span[0], "end": t.span[1], "status": "open",
+            }
+            for i, t in enumerate(d.tasks)
+        ])
+        self.db["deadlines"].insert_all([
+            {
+                "document_id": doc_id, "text": x.text, "kind": x.kind, "date": x.date, "time": x.time,
+                "amount": x.amount, "unit": x.unit, "anchor": x.anchor, "recurrence": x.recurrence,
+                "start": x.span[0], "end": x.span[1],
+            }
+            for x in d.deadlines
+        ])
+        keys = [d.key or ""] + [r.key for r in d.references]
+        symbols = [fold_symbol(v) for v in ([d.symbol.value] if d.symbol else []) + [r.symbol.value for r in d.references if r.symbol]]
+        self.db.execute(
+            "INSERT INTO documents_fts(rowid, subject, body, keys) VALUES (?, ?, ?, ?)",
+            [doc_id, fold(_v(d.subject) or ""), fold(d.text), " ".join(keys + symbols).replace("/", " ").replace("@", " ")],
+        )
+
+    # --- reading --------------------------------------------------------------------------
+
+    def get(self, doc_id: int) -> dict | None:
+        """A stored document with its parties, references, tasks and deadlines."""
+        rows = list(self.db["documents"].rows_where("id = ?", [doc_id]))
+        if not rows:
+            return None
+        doc = rows[0]
+        doc["warnings"] = json.loads(doc["warnings"] or "[]")
+        for table in ("parties", "refs", "tasks", "deadlines"):
+            doc[table] = list(self.db[table].rows_where("document_id = ?", [doc_id], order_by="id"))
+        return doc
+
+    def count(self) -> int:
+        return self.db["documents"].count
