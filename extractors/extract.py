@@ -21,11 +21,11 @@ from __future__ import annotations
 from extractors.deadlines import find_deadlines
 from extractors.header import extract_header
 from extractors.keys import document_key
-from extractors.lines import split_lines
+from extractors.lines import Line, is_caps, split_lines
 from extractors.normalize import Normalized, normalize
 from extractors.parties import extract_distribution, extract_recipients
 from extractors.references import extract_named_references, extract_references
-from extractors.signer import extract_signer
+from extractors.signer import NAME, extract_signer
 from extractors.tasks import extract_tasks
 from schemas import Dispatch, PartialDate, SourceInfo
 
@@ -40,6 +40,21 @@ def anchors_found(d: Dispatch) -> int:
     found = sum(getattr(d, f) is not None for f in ("symbol", "date", "issuer", "doc_type"))
     found += bool(d.recipients) + bool(d.signer.name or d.signer.title) + bool(d.distribution)
     return found
+
+
+def _closing_block_start(lines: list[Line], pos: int, floor: int) -> int:
+    """Move ``pos`` back over a signature block printed above it (short caps/name lines)."""
+    idx = next((ln.index for ln in lines if ln.start >= pos), len(lines))
+    start = pos
+    i = idx - 1
+    while i >= 0 and lines[i].start >= floor:
+        t = lines[i].text
+        if t and (len(t) > 60 or not (is_caps(t) or NAME.match(t) or t.startswith("("))):
+            break
+        if t:
+            start = lines[i].start
+        i -= 1
+    return start
 
 
 def extract_normalized(n: Normalized, source: SourceInfo | None = None) -> Dispatch:
@@ -73,6 +88,7 @@ def extract_normalized(n: Normalized, source: SourceInfo | None = None) -> Dispa
     closing = text.rfind("./.", body_start)
     candidates = [p for p in (dist.span[0] if dist.span else None, closing + 3 if closing >= 0 else None) if p is not None]
     signer_start = min(candidates) if candidates else max(body_start, len(text) - 600)
+    signer_start = _closing_block_start(lines, signer_start, body_start)
     d.signer = extract_signer(text, dist.leftovers, start=signer_start, skip=[dist.span] if dist.span else [])
     body_end = dist.span[0] if dist.span and dist.span[0] > body_start else len(text)
     if closing >= body_start:

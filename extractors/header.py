@@ -152,7 +152,7 @@ def _subject_lines(lines: list[Line], i: int, stop_at: set[int], text: str, cuts
     j = i
     while j < len(lines):
         ln = lines[j]
-        if not ln.text or j in stop_at or _starts_body(ln.text):
+        if not ln.text or j in stop_at or (_starts_body(ln.text) and not ln.text[:1].islower()):
             break
         if ln.text.startswith(AUTHORITY) and is_caps(ln.text):
             break
@@ -286,6 +286,8 @@ def extract_header(text: str, lines: list[Line] | None = None) -> Header:
             j = title_ln.index + 1
             if j < len(lines) and not lines[j].text and j + 1 < len(lines):
                 j += 1
+            while j < len(lines) and is_caps(lines[j].text) and fold(lines[j].text).startswith("cua "):
+                j += 1  # "NGHỊ QUYẾT / CỦA BAN THƯỜNG VỤ TỈNH ỦY": part of the type heading
             subj_spans = _subject_lines(lines, j, mark_lines, text, [])
     if subj_spans:
         first_s, first_e = subj_spans[0]

@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 
 import regex as re
 
-from extractors.lines import Line, fold, split_lines, strip_span, value
+from extractors.lines import Line, fold, is_caps, split_lines, strip_span, value
 from schemas import DistributionEntry, Extracted, Span
 
 BULLET = re.compile(r"^[-–—+•·*]\s*")
-SALUTATION = re.compile(r"(?i)^(?:đồng\s+)?kính\s+(?:gửi|mời|gởi)\s*[:;.]?\s*")
+SALUTATION = re.compile(
+    r"(?i)^(?:đồng\s+)?kính\s+(?:gửi|mời|gởi)\s*[:;.]?\s*"
+    r"|^.{0,80}?(?:trân\s+trọng\s+)?kính\s+(?:gửi|mời)\s*:\s*$"
+    r"|^.{0,60}?\bđiện\s*:\s*$"
+)
 LABEL = re.compile(r"^(?P<label>[^:;]{2,60}?):\s*(?=\S)")
 PURPOSE = re.compile(r"\((?P<p>[^()]{1,60})\)\s*$")
 _TERMINATOR = ";.,"
+NAME_LIKE = re.compile(r"^\p{Lu}[\p{Ll}\p{M}'’]*(?:\s+\p{Lu}[\p{Ll}\p{M}'’]*){1,5}$")
 
 
 @dataclass
@@ -43,7 +48,7 @@ def _split_inline(text: str, s: int, e: int) -> list[Extracted[str]]:
     """Split an inline addressee list per the register convention (``;`` splits, ``,`` never)."""
     seg = text[s:e]
     m = LABEL.match(seg)
-    body_start = s + m.end() if m and ";" in seg[m.end():] and fold(m["label"]).startswith("cac ") else s
+    body_start = s + m.end() if m and ";" in seg[m.end():] else s
     if ";" not in text[body_start:e]:
         v = value(text, s, e)
         return [v] if v else []
@@ -131,7 +136,7 @@ def _entry(text: str, s: int, e: int) -> DistributionEntry | None:
     if not name:
         return None
     f = fold(name)
-    if f.startswith(("nhu tren", "nhu dieu", "nhu kinh gui", "nhu khoan", "nhu muc")):
+    if f.startswith(("nhu tren", "nhu dieu", "nhu kinh gui", "nhu khoan", "nhu muc", "nhu thanh phan")):
         kind = "as_above"
         units: list[str] = []
     elif re.match(r"luu\b", f):
@@ -174,6 +179,10 @@ def extract_distribution(text: str, lines: list[Line] | None = None, start: int 
             k += 1
             continue
         if not is_bullet:
+            if len(ln.text) <= 60 and (is_caps(ln.text) or ln.text.startswith("(") or NAME_LIKE.match(ln.text)):
+                out.leftovers.append((ln.start, ln.end))  # the signer column beside the list
+                k += 1
+                continue
             break
         blank_run = 0
         if cur is not None:

@@ -17,7 +17,7 @@ from schemas import Extracted, Signer, Span
 _PREFIX = re.compile(
     r"^(?P<p>" + "|".join(re.escape(p) for p in sorted(SIGNER_PREFIXES, key=len, reverse=True)) + r")\s*(?=\p{Lu})"
 )
-NAME = re.compile(r"^\p{Lu}[\p{Ll}\p{M}]+(?:\s+\p{Lu}[\p{Ll}\p{M}]*){1,5}$")
+NAME = re.compile(r"^\p{Lu}[\p{Ll}\p{M}'’]*(?:\s+\p{Lu}[\p{Ll}\p{M}'’]*){1,5}$")
 _NOT_NAMES = ("nhu tren", "noi nhan", "luu", "da ky", "ky ten")
 
 
@@ -70,8 +70,10 @@ def extract_signer(text: str, extra: list[Span], start: int, end: int | None = N
             if len(piece) <= 80:
                 title = (s, e)
             continue
-        if title is not None and name is None and NAME.match(piece) and len(piece) <= 40:
+        if (title is not None or authority) and name is None and NAME.match(piece) and len(piece) <= 40 and not is_caps(piece):
             name = (s, e)
+            if title is None:  # "Q. CỤC TRƯỞNG" alone: the authority line is the position too
+                title = authority[-1]
             break
     if authority:
         v = " ".join(text[s:e] for s, e in authority)

@@ -194,7 +194,8 @@ def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
 @main.command(name="eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
-def eval_cmd(folder: Path, as_json: bool) -> None:
+@click.option("--errors", "show_errors", multiple=True, help="List the misses of this field (repeatable; 'all' for every field).")
+def eval_cmd(folder: Path, as_json: bool, show_errors: tuple[str, ...]) -> None:
     """Per-field precision/recall/F1 against the gold files in FOLDER.  Example: congvan eval corpus/"""
     from pipeline.evaluate import evaluate
     from pipeline.ingest import extract_file
@@ -204,6 +205,9 @@ def eval_cmd(folder: Path, as_json: bool) -> None:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(report.table())
+        if show_errors:
+            for line in report.error_lines(None if "all" in show_errors else show_errors):
+                click.echo(line)
         for f in report.failures:
             click.echo(f"failed: {f}")
 

@@ -52,6 +52,9 @@ class Score:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    errors: list[tuple[str, object, object]] = field(default_factory=list, repr=False)
+    """(document, predicted, gold) for every miss, for ``congvan eval --errors``."""
+    doc: str = ""
 
     def add_scalar(self, pred: object, gold: object, same: Callable[[object, object], bool] | None = None) -> None:
         p, g = norm(pred), norm(gold)
@@ -63,6 +66,7 @@ class Score:
         else:
             self.fp += p is not None
             self.fn += g is not None
+            self.errors.append((self.doc, pred, gold))
 
     def add_lists(self, pred: list, gold: list, same: Callable[[object, object], bool]) -> list[tuple[object, object]]:
         """Greedy one-to-one matching; returns the matched pairs."""
@@ -76,8 +80,10 @@ class Score:
                     break
             else:
                 self.fp += 1
+                self.errors.append((self.doc, p, None))
         self.tp += len(pairs)
         self.fn += len(left)
+        self.errors.extend((self.doc, None, g) for g in left)
         return pairs
 
     @property
@@ -134,12 +140,14 @@ def _deadline_same(p: dict, g: dict) -> bool:
     return p.get("date") == g.get("date")
 
 
-def score_document(pred: Dispatch, gold: dict, scores: dict[str, Score]) -> None:
+def score_document(pred: Dispatch, gold: dict, scores: dict[str, Score], doc: str = "") -> None:
     """Add one document's comparison to ``scores`` (field name → :class:`Score`)."""
     plain = pred.plain()
 
     def sc(name: str) -> Score:
-        return scores.setdefault(name, Score())
+        s = scores.setdefault(name, Score())
+        s.doc = doc
+        return s
 
     for f in SCALAR_FIELDS:
         sc(f).add_scalar(plain.get(f), gold.get(f))
@@ -208,6 +216,16 @@ class Report:
             "failures": self.failures,
         }
 
+    def error_lines(self, fields: Iterable[str] | None = None) -> list[str]:
+        """One line per miss: field, document, predicted and gold values."""
+        out = []
+        for name, s in self.scores.items():
+            if fields and name not in fields:
+                continue
+            for doc, pred, gold in s.errors:
+                out.append(f"{name:<18} {doc:<48} pred={_short(pred)}  gold={_short(gold)}")
+        return out
+
     def table(self) -> str:
         rows = [f"{'field':<22} {'P':>6} {'R':>6} {'F1':>6} {'n':>5}"]
         for name in (*MACRO_FIELDS, *EXTRA_FIELDS):
@@ -217,6 +235,11 @@ class Report:
                 rows.append(f"{name:<22} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.support:5d}{mark}")
         rows.append(f"{'macro F1':<22} {'':>6} {'':>6} {self.macro:6.3f}   over {self.documents} documents")
         return "\n".join(rows)
+
+
+def _short(v: object) -> str:
+    s = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else repr(v)
+    return s if len(s) < 160 else s[:157] + "..."
 
 
 def gold_pairs(folder: Path) -> Iterable[tuple[Path, Path]]:
@@ -238,6 +261,6 @@ def evaluate(folder: Path, extract_file: Callable[[Path], Dispatch]) -> Report:
         except Exception as exc:  # a document that fails to extract scores as all misses
             report.failures.append(f"{doc.name}: {exc}")
             pred = Dispatch()
-        score_document(pred, gold, report.scores)
+        score_document(pred, gold, report.scores, doc.name)
         report.documents += 1
     return report
