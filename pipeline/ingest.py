@@ -34,13 +34,16 @@ class Outcome:
     record: Dispatch | None = None
 
 
-SUPPORTED = TEXT_SUFFIXES - {""}
+def supported_suffixes() -> set[str]:
+    from pipeline.readers import READERS
+
+    return (TEXT_SUFFIXES - {""}) | set(READERS)
 
 
 def extract_file(path: Path) -> Dispatch:
     """Read and extract one file; raise :class:`ReadError` or :class:`NotADispatch` with the reason."""
     r = read_file(path)
-    d = extract(r.text, SourceInfo(path=str(path), sha256=r.sha256, media_type=r.media_type, encoding=r.encoding, pages=r.pages))
+    d = extract(r.text, SourceInfo(path=str(path), sha256=r.sha256, media_type=r.media_type, encoding=r.encoding, pages=len(r.pages) or None))
     d.warnings = r.warnings + d.warnings
     if anchors_found(d) < 2:
         raise NotADispatch(
@@ -55,7 +58,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
         p = Path(p)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUPPORTED and not f.name.startswith("."):
+                if f.is_file() and f.suffix.lower() in supported_suffixes() and not f.name.startswith("."):
                     yield f
         else:
             yield p

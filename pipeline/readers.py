@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,13 +25,31 @@ class ReadError(Exception):
 
 
 @dataclass
+class Page:
+    """Where one page sits in the text, and how it was read."""
+
+    number: int  # 1-based
+    start: int  # offsets into ReadResult.text
+    end: int
+    method: str = "text"  # text | pdf-text | ocr | docx
+    ocr_confidence: float | None = None  # mean word confidence 0–100 for OCR pages
+
+
+@dataclass
 class ReadResult:
     text: str
     sha256: str
     media_type: str
     encoding: str | None = None
-    pages: int | None = None
+    pages: list[Page] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def page_of(self, offset: int) -> int | None:
+        """The page number holding a raw-text offset, if pages are known."""
+        for p in self.pages:
+            if p.start <= offset < p.end:
+                return p.number
+        return None
 
 
 def sha256_of(data: bytes) -> str:
@@ -77,8 +96,13 @@ def decode_text(data: bytes) -> tuple[str, str, list[str]]:
     return text, enc, warnings
 
 
+Reader = Callable[[Path, bytes], ReadResult]
+READERS: dict[str, Reader] = {}
+"""File suffix → reader. Text is built in; other formats register themselves here."""
+
+
 def read_file(path: Path) -> ReadResult:
-    """Read ``path`` (text formats) into a :class:`ReadResult`; raise :class:`ReadError` if unusable."""
+    """Read ``path`` into a :class:`ReadResult`; raise :class:`ReadError` with the reason if unusable."""
     path = Path(path)
     if not path.exists():
         raise ReadError(f"no such file: {path}")
@@ -88,8 +112,18 @@ def read_file(path: Path) -> ReadResult:
     if size == 0:
         raise ReadError("empty file (0 bytes)")
     suffix = path.suffix.lower()
+    if suffix in READERS:
+        return READERS[suffix](path, path.read_bytes())
     if suffix not in TEXT_SUFFIXES:
-        raise ReadError(f"unsupported file type {suffix!r}: congvan reads .txt and .md text files")
+        known = ", ".join(sorted(TEXT_SUFFIXES - {""} | set(READERS)))
+        raise ReadError(f"unsupported file type {suffix!r}: congvan reads {known}")
+    return read_text(path)
+
+
+def read_text(path: Path) -> ReadResult:
+    """Read a plain-text or Markdown file."""
+    size = path.stat().st_size
+    suffix = path.suffix.lower()
     if size > MAX_TEXT_BYTES:
         raise ReadError(
             f"text too large ({size / 1e6:.1f} MB, limit {MAX_TEXT_BYTES / 1e6:.0f} MB): "
@@ -99,4 +133,7 @@ def read_file(path: Path) -> ReadResult:
     text, enc, warnings = decode_text(data)
     if not text.strip():
         raise ReadError("file holds only whitespace")
-    return ReadResult(text=text, sha256=sha256_of(data), media_type="text/markdown" if suffix == ".md" else "text/plain", encoding=enc, warnings=warnings)
+    return ReadResult(
+        text=text, sha256=sha256_of(data), media_type="text/markdown" if suffix == ".md" else "text/plain",
+        encoding=enc, pages=[Page(1, 0, len(text))], warnings=warnings,
+    )

@@ -34,6 +34,25 @@ def _sp(x, i):
     return x.span[i] if x is not None and x.span else None
 
 
+def carry_over(old: dict, new_rows: list[dict]) -> dict | None:
+    """The new task that continues ``old`` (same action in other words), if one does."""
+
+    def tokens(s: str | None) -> set[str]:
+        return set(fold(s or "").split())
+
+    best, best_score = None, 0.0
+    for row in new_rows:
+        if row.get("id") is not None:
+            continue  # already carries an old task
+        a, b = tokens(old["action"]), tokens(row["action"])
+        score = len(a & b) / len(a | b) if a | b else 0.0
+        if fold(old["assignee"] or "") == fold(row["assignee"] or ""):
+            score += 0.2
+        if score > best_score:
+            best, best_score = row, score
+    return best if best_score >= 0.5 else None
+
+
 class Store:
     """One congvan database."""
 
@@ -96,6 +115,7 @@ class Store:
                     "action": str, "deliverable": str, "send_to": str, "deadline_date": str,
                     "deadline_time": str, "deadline_kind": str, "deadline_text": str,
                     "start": int, "end": int, "status": str, "note": str, "updated_at": str,
+                    "detached": int,
                 },
                 pk="id",
                 foreign_keys=[("document_id", "documents", "id")],
@@ -135,21 +155,11 @@ class Store:
         """Store a record and everything under it in one transaction; return its id."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.transaction():
-            doc_id = self.db["documents"].insert(
-                {
-                    "key": d.key, "sha256": sha256, "doc_type": _v(d.doc_type), "issuer": _v(d.issuer),
-                    "issuer_parent": _v(d.issuer_parent), "number": _v(d.number), "symbol": _v(d.symbol),
-                    "place": _v(d.place), "date": _v(d.date),
-                    "year": int(d.date.value[:4]) if d.date else None,
-                    "subject": _v(d.subject), "urgency": _v(d.urgency),
-                    "confidentiality": _v(d.confidentiality), "is_draft": int(d.is_draft),
-                    "signer_authority": _v(d.signer.authority), "signer_title": _v(d.signer.title),
-                    "signer_name": _v(d.signer.name), "text": d.text,
-                    "record": d.model_dump_json(), "warnings": json.dumps(d.warnings, ensure_ascii=False),
-                    "extractor_version": d.extractor_version, "source_path": path or d.source.path,
-                    "media_type": d.source.media_type, "ingested_at": now,
-                }
-            ).last_pk
+            row = self._document_row(d) | {
+                "sha256": sha256, "source_path": path or d.source.path,
+                "media_type": d.source.media_type, "ingested_at": now,
+            }
+            doc_id = self.db["documents"].insert(row).last_pk
             self.db["files"].insert(
                 {"sha256": sha256, "path": path, "size": size, "media_type": d.source.media_type, "first_seen": now, "document_id": doc_id},
                 replace=True,
@@ -157,7 +167,36 @@ class Store:
             self._write_children(doc_id, d)
         return doc_id
 
-    def _write_children(self, doc_id: int, d: Dispatch) -> None:
+    def replace(self, doc_id: int, d: Dispatch) -> None:
+        """Replace a document's extracted record (a newer extractor, a correction) in one transaction.
+
+        Tasks are matched to the old ones by their action text, and every status, note and
+        update time a person set is carried over; an old task with such state that matches no
+        new task is kept, marked ``detached``, so nothing a person wrote is lost.
+        """
+        with self.transaction():
+            old_tasks = list(self.db["tasks"].rows_where("document_id = ?", [doc_id], order_by="id"))
+            self.db["documents"].update(doc_id, self._document_row(d))
+            for table in ("parties", "refs", "deadlines", "tasks"):
+                self.db.execute(f"DELETE FROM {table} WHERE document_id = ?", [doc_id])
+            self.db.execute("DELETE FROM documents_fts WHERE rowid = ?", [doc_id])
+            self._write_children(doc_id, d, old_tasks)
+
+    def _document_row(self, d: Dispatch) -> dict:
+        return {
+            "key": d.key, "doc_type": _v(d.doc_type), "issuer": _v(d.issuer),
+            "issuer_parent": _v(d.issuer_parent), "number": _v(d.number), "symbol": _v(d.symbol),
+            "place": _v(d.place), "date": _v(d.date),
+            "year": int(d.date.value[:4]) if d.date else None,
+            "subject": _v(d.subject), "urgency": _v(d.urgency),
+            "confidentiality": _v(d.confidentiality), "is_draft": int(d.is_draft),
+            "signer_authority": _v(d.signer.authority), "signer_title": _v(d.signer.title),
+            "signer_name": _v(d.signer.name), "text": d.text,
+            "record": d.model_dump_json(), "warnings": json.dumps(d.warnings, ensure_ascii=False),
+            "extractor_version": d.extractor_version,
+        }
+
+    def _write_children(self, doc_id: int, d: Dispatch, old_tasks: list[dict] | None = None) -> None:
         parties = []
         for role, ex in (("issuer", d.issuer), ("issuer_parent", d.issuer_parent), ("signer", d.signer.name)):
             if ex is not None:
@@ -184,7 +223,7 @@ class Store:
             }
             for n in d.named_references
         ])
-        self.db["tasks"].insert_all([
+        new_rows = [
             {
                 "document_id": doc_id, "seq": i, "assignee": _v(t.assignee),
                 "assignees": json.dumps(t.assignees, ensure_ascii=False), "action": t.action.value,
@@ -193,10 +232,19 @@ class Store:
                 "deadline_time": t.deadline.time if t.deadline else None,
                 "deadline_kind": t.deadline.kind if t.deadline else None,
                 "deadline_text": t.deadline.text if t.deadline else None,
-                "start": t.span[0], "end": t.span[1], "status": "open",
+                "start": t.span[0], "end": t.span[1], "status": "open", "detached": 0,
             }
             for i, t in enumerate(d.tasks)
-        ])
+        ]
+        for old in old_tasks or []:
+            if old["status"] == "open" and not old["note"] and not old["updated_at"]:
+                continue  # nothing a person set
+            match = carry_over(old, new_rows)
+            if match is not None:
+                match.update({k: old[k] for k in ("id", "status", "note", "updated_at")})
+            else:
+                new_rows.append(old | {"detached": 1})
+        self.db["tasks"].insert_all(new_rows)
         self.db["deadlines"].insert_all([
             {
                 "document_id": doc_id, "text": x.text, "kind": x.kind, "date": x.date, "time": x.time,
