@@ -31,8 +31,18 @@ SECTION = re.compile(r"^(?:[IVX]{1,5}|[A-Z])[.)]\s")
 _VERBS = word_list("action_verbs.txt")
 _VERB = re.compile(r"(?<![\p{L}])(?:" + "|".join(re.escape(v) for v in sorted(_VERBS, key=len, reverse=True)) + r")(?![\p{L}])")
 _HEADS = word_list("agency_heads.txt")
-_AGENCY_START = re.compile(r"^(?:" + "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)) + r")(?![\p{L}])")
-_REQUEST = re.compile(r"(?<![\p{L}])(?:(?:[Kk]ính\s+)?[Đđ]ề\s+nghị|[Yy]êu\s+cầu|(?<![\p{L}] )[Gg]iao)\s+(?!của\b|tại\b|số\b|nêu\b|này\b|trên\b)")
+# an agency head must be followed by a name (capitalised), a locality or "các": "Ban hành" is a verb
+_AGENCY_START = re.compile(
+    r"^(?:" + "|".join(re.escape(h) for h in sorted(_HEADS, key=len, reverse=True)) + r")"
+    r"(?=\s+(?:\p{Lu}|tỉnh|huyện|thành\s+phố|thị\s+xã|xã|quận|phường|các|cấp|và|Trung)|\s*[:,;]|$)"
+)
+_ADDRESSEE = word_list("addressee_starts.txt")
+_GROUP_START = re.compile(r"^Các\s+\p{Ll}")
+_NOT_ACTION = re.compile(r"^(?:Ông|Bà|Đồng\s+chí|đồng\s+chí|có\s+nhiệm\s+vụ|là\b|gồm\b)")
+_REQUEST = re.compile(
+    r"(?<![\p{L}])(?<!(?:không|theo|ứng|các|những|sơ|được|xét|văn bản|tờ trình)\s)"
+    r"(?:(?:[Kk]ính\s+)?[Đđ]ề\s+nghị|[Yy]êu\s+cầu|[Gg]iao)\s+(?!của\b|tại\b|số\b|nêu\b|này\b|trên\b|khen\b|gia\s+hạn\b)"
+)
 _RESPONSIBLE = re.compile(r"\s+chịu\s+trách\s+nhiệm\s+(?:thi\s+hành|tổ\s+chức\s+thực\s+hiện|thực\s+hiện)")
 _LEAD_END = re.compile(r":\s*$")
 _SEND = re.compile(
@@ -113,9 +123,25 @@ def _extent(u: Unit) -> int:
     return max([u.end] + [_extent(c) for c in u.children])
 
 
-def _who_end(text: str, s: int, limit: int) -> int | None:
-    """Where the assignee phrase starting at ``s`` ends: before the first action verb."""
-    m = _VERB.search(text, s, min(limit, s + 220))
+def plausible_assignee(who: str) -> bool:
+    """An assignee names a body or people: ``các cơ quan``, ``Sở Tư pháp``, ``Quý cơ quan``."""
+    f = fold(who).lstrip("( ")
+    return bool(_AGENCY_START.match(who)) or any(f == w or f.startswith(w + " ") for w in _ADDRESSEE)
+
+
+def _who_end(text: str, s: int, limit: int, names: tuple[str, ...] = ()) -> int | None:
+    """Where the assignee phrase starting at ``s`` ends: before the first action verb.
+
+    A known addressee name at ``s`` is taken whole (``Ban Quản lý dự án đầu tư xây dựng ...``
+    contains a verb but is one name).
+    """
+    fs = fold(text[s : s + 300])
+    start = s
+    for name in names:
+        if len(name) > 3 and fs.startswith(fold(name)):
+            start = s + len(name)  # the verb comes after the whole name
+            break
+    m = _VERB.search(text, start, min(limit, s + 220))
     if m and m.start() > s:
         return m.start()
     if m is None:
@@ -162,6 +188,24 @@ def _lead_who(text: str, s: int, colon: int) -> int | None:
     return verbs[i].start() if verbs[i].start() > s else None
 
 
+def _lead_in(text: str, s: int, e: int, names: tuple[str, ...], item: bool = True) -> Span | None:
+    """The assignee of a lead-in ending with ``:`` (``đề nghị X thực hiện các nội dung sau:``)."""
+    seg = text[s:e].rstrip()
+    colon = s + len(seg) - 1
+    rm = _REQUEST.search(text, s, colon)
+    if rm:
+        we = _lead_who(text, rm.end(), colon)
+        if we:
+            who = _clean(text, rm.end(), we)
+            if plausible_assignee(text[who[0]:who[1]]):
+                return who
+        return None
+    if item and _AGENCY_START.match(seg):  # "1. Sở Nội vụ:" or "Sở Y tế chủ trì các việc sau:"
+        we = _who_end(text, s, colon, names) or colon
+        return _clean(text, s, we)
+    return None
+
+
 def _clean(text: str, s: int, e: int) -> Span:
     s, e = strip_span(text, s, e, " \t\n,;:.-/")
     while e > s and text[s:e].endswith(("./", " và")):
@@ -203,26 +247,33 @@ class _Found:
     span: Span
 
 
-def _task_in(text: str, s: int, e: int, lead_who: Span | None = None, item: bool = True) -> _Found | None:
+def _task_in(
+    text: str, s: int, e: int, lead_who: Span | None = None, item: bool = True, names: tuple[str, ...] = ()
+) -> _Found | None:
     """A task stated in ``text[s:e]`` (an item body, or a sentence when ``item`` is false)."""
     seg = text[s:e]
     m = _REQUEST.search(text, s, e)
     if m and m.start() - s < 120:
-        we = _who_end(text, m.end(), e)
+        we = _who_end(text, m.end(), e, names)
         if we:
             who = _clean(text, m.end(), we)
-            return _Found(who, _clean(text, we, e), (s, e))
+            if plausible_assignee(text[who[0]:who[1]]):
+                return _Found(who, _clean(text, we, e), (s, e))
     r = _RESPONSIBLE.search(text, s, e)
     if r:
         return _Found(_clean(text, s, r.start()), _clean(text, r.start(), e), (s, e))
-    if item and _AGENCY_START.match(seg):
+    if item and (_AGENCY_START.match(seg) or _GROUP_START.match(seg)):
         colon = seg.find(":")
-        we = _who_end(text, s, e)
+        we = _who_end(text, s, e, names)
         if 0 < colon < 120 and (we is None or s + colon < we):
+            if _NOT_ACTION.match(seg[colon + 1 :].lstrip()):
+                return None  # "Trưởng ban: Ông Nguyễn Văn A" — a list of members, not a task
             return _Found(_clean(text, s, s + colon), _clean(text, s + colon + 1, e), (s, e))
-        if we:
+        if we and not _NOT_ACTION.match(text[we:e]):
             return _Found(_clean(text, s, we), _clean(text, we, e), (s, e))
-        if lead_who is None and e - s < 120:
+        if 0 < colon < 120 and _NOT_ACTION.match(seg[colon + 1 :].lstrip()):
+            return None  # "Trưởng ban: Ông Nguyễn Văn A" — a list of members, not a task
+        if lead_who is None and e - s < 120 and not we:
             return _Found(_clean(text, s, e), (e, e), (s, e))
     if lead_who is not None:
         return _Found(lead_who, _clean(text, s, e), (s, e))
@@ -291,6 +342,8 @@ def extract_tasks(
     tasks: list[Task] = []
     lead: Span | None = None
 
+    names = tuple(sorted(recipients, key=len, reverse=True))
+
     def walk(items: list[Unit], lead_who: Span | None) -> None:
         for u in items:
             body = text[u.body:u.end]
@@ -299,10 +352,14 @@ def extract_tasks(
             if kids and len(agency_kids) * 2 >= len(kids):
                 walk(kids, None)
                 continue
-            f = _task_in(text, u.body, u.end, lead_who)
+            if kids and body.rstrip().endswith(":"):
+                # an item that introduces sub-items: they inherit its assignee
+                walk(kids, _lead_in(text, u.body, u.end, names) or lead_who)
+                continue
+            f = _task_in(text, u.body, u.end, lead_who, names=names)
             if f is None:
                 if kids:
-                    walk(kids, None)
+                    walk(kids, lead_who)
                 continue
             if f.action[0] >= f.action[1] and not kids:
                 continue
@@ -318,17 +375,11 @@ def extract_tasks(
             if SECTION.match(para):
                 lead = None
                 continue
-            rm = _REQUEST.search(text, u.start, u.end)
-            if _LEAD_END.search(para) and rm:
-                colon = u.start + para.rstrip().rfind(":")
-                we = _lead_who(text, rm.end(), colon)
-                lead = _clean(text, rm.end(), we) if we else None
-                continue
             if _LEAD_END.search(para):
+                lead = _lead_in(text, u.start, u.end, names, item=False) or lead
                 continue
-            lead = None
             for ss, se in _sentences(text, u.start, u.end):
-                f = _task_in(text, ss, se, item=False)
+                f = _task_in(text, ss, se, item=False, names=names)
                 if f is None or f.who is None or f.action[0] >= f.action[1]:
                     continue
                 action = text[f.action[0]:f.action[1]]
