@@ -28,7 +28,7 @@ _NORMATIVE_YEAR = re.compile(r"^\s*((?:19|20)\d\d)\s*/\s*")
 NUMBER_SYMBOL = re.compile(
     r"(?<![\p{L}\d/])(?P<num>\d{1,5}[a-z]?)\s*"
     r"(?:(?P<party>-)\s*(?P<ptype>\p{Lu}[\p{L}]{0,5})\s*/\s*(?P<pbody>\p{Lu}[\p{L}\d]*(?:-\p{Lu}[\p{L}\d]*)*)"
-    r"|/\s*(?:(?P<year>(?:19|20)\d\d)\s*/\s*)?(?P<sym>\p{Lu}[\p{Lu}&][\p{L}\d&]*(?:-[\p{L}\d&]+)*))"
+    r"|/\s*(?:(?P<year>(?:19|20)\d\d)\s*/\s*)?(?P<sym>\p{Lu}[\p{Lu}&đ][\p{L}\d&]*(?:-[\p{L}\d&]+)*))"
 )
 
 

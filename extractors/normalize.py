@@ -130,7 +130,7 @@ def _untable(n: Normalized) -> Normalized:
         table: list[list[Span]] = []
         for m in block:
             bars = [i for i in range(m.start(), m.end()) if n.text[i] == "|"]
-            cells = [(a + 1, b) for a, b in zip(bars, bars[1:])]
+            cells = [(a + 1, b) for a, b in zip(bars, bars[1:], strict=False)]
             if all(_CELL_RULE.match(n.text[a:b]) for a, b in cells):
                 continue
             table.append(cells)
@@ -152,6 +152,8 @@ def _untable(n: Normalized) -> Normalized:
 
 def _nfc(raw: str) -> Normalized:
     """NFC with the map: each base character and its combining marks compose together."""
+    if unicodedata.is_normalized("NFC", raw):
+        return Normalized(raw, raw, list(range(len(raw))), list(range(1, len(raw) + 1)))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

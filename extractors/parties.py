@@ -105,7 +105,8 @@ def extract_recipients(text: str, lines: list[Line] | None = None, start: int = 
         # a bullet may wrap: continue on lowercase lines while it lacks a terminator
         while not text[s:item_e].rstrip().endswith(tuple(_TERMINATOR)) and k + 1 < len(lines):
             nxt = lines[k + 1]
-            if nxt.text and not BULLET.match(nxt.text) and nxt.text[:1].islower():
+            dangling = re.search(r"(?:\s(?:và|của|các)|[,&–-])$", text[s:item_e].rstrip())
+            if nxt.text and not BULLET.match(nxt.text) and (nxt.text[:1].islower() or dangling):
                 item_e = nxt.end
                 k += 1
             else:

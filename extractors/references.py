@@ -126,7 +126,7 @@ def extract_references(text: str, exclude: list[Span] | None = None) -> list[Doc
         if any(a <= m.start() < b for a, b in exclude):
             continue
         sym_text = m["ptype"] + m["pbody"] if m["party"] else m["sym"]
-        if sum(c.isupper() for c in sym_text) < 2:
+        if sum(c.isupper() or c == "đ" for c in sym_text) < 2:
             continue
         mention = _parse_mention(text, m)
         mention["in_footnote"] = any(a <= m.start() < b for a, b in notes)
@@ -144,16 +144,14 @@ def extract_references(text: str, exclude: list[Span] | None = None) -> list[Doc
                 del groups[(num, sym, year)]
 
     refs: list[DocRef] = []
-    for (num, sym, year), mentions in groups.items():
+    for (_num, _sym, year), mentions in groups.items():
         mentions.sort(key=lambda x: x["span"][0])
         richest = max(mentions, key=lambda x: (len(x) - ("type" not in x), -x["span"][0]))
         first = mentions[0]
+        order = (richest, first, *mentions)
 
-        def pick(field: str) -> tuple[str, Span] | None:
-            for src in (richest, first, *mentions):
-                if field in src:
-                    return src[field]
-            return None
+        def pick(field: str, order: tuple[dict, ...] = order) -> tuple[str, Span] | None:
+            return next((src[field] for src in order if field in src), None)
 
         number = richest["number"]
         symbol = richest["symbol"]

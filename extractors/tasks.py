@@ -22,6 +22,7 @@ from functools import cache
 
 import regex as re
 
+from extractors.agencies import find_agencies
 from extractors.lines import fold, split_lines, strip_span
 from extractors.tables import word_list
 from schemas import Deadline, Extracted, Span, Task
@@ -145,7 +146,7 @@ def _who_end(text: str, s: int, limit: int, names: tuple[str, ...] = ()) -> int 
     if m and m.start() > s:
         return m.start()
     if m is None:
-        return _who_end_by_pos(text, s, min(limit, s + 220))
+        return _who_end_by_pos(text, s, min(limit, s + 120))
     return None
 
 
@@ -214,14 +215,19 @@ def _clean(text: str, s: int, e: int) -> Span:
     return s, e
 
 
+_DELIVERABLE_RE = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in _DELIVERABLE) + r")(?!\w)")
+_FORMULAIC_RE = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(_FORMULAIC, key=len, reverse=True)) + r")(?!\w)"
+)
+_HEAD_SPLIT = re.compile(r"\s*;\s*|,\s+(?=" + "|".join(re.escape(h) for h in _HEADS if h[0].isupper()) + r")")
+
+
 def _is_formulaic(action: str) -> bool:
+    """A bare closing formula (``quan tâm, phối hợp thực hiện``) asks for nothing concrete."""
     f = fold(action)
-    if any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", f) for v in _DELIVERABLE):
+    if _DELIVERABLE_RE.search(f):
         return False
-    rest = f
-    for w in sorted(_FORMULAIC, key=len, reverse=True):
-        rest = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", " ", rest)
-    return len(re.findall(r"\w+", rest)) <= 2
+    return len(re.findall(r"\w+", _FORMULAIC_RE.sub(" ", f))) <= 2
 
 
 def _sentences(text: str, s: int, e: int) -> list[Span]:
@@ -325,7 +331,10 @@ def resolve_assignees(who: str, recipients: list[str]) -> list[str]:
     f = fold(who).strip(" ,;.")
     if f in _GENERIC or (f.startswith(("cac co quan, don vi", "nhu tren")) and recipients):
         return list(recipients) or [who]
-    parts = re.split(r"\s*;\s*|,\s+(?=" + "|".join(re.escape(h) for h in _HEADS if h[0].isupper()) + r")", who)
+    named = find_agencies(who, recipients)
+    if named and sum(len(n) for n in named) >= len(who) * 0.6:
+        return named  # the phrase is (mostly) a list of this document's addressees
+    parts = _HEAD_SPLIT.split(who)
     return [p.strip(" ,;.") for p in parts if p.strip(" ,;.")]
 
 
