@@ -63,6 +63,19 @@ def parse_number_symbol(text: str) -> tuple[str, str] | None:
     return m["num"], (f"{m['year']}/" if m["year"] else "") + m["sym"]
 
 
+def number_symbol(number: str | None, symbol: str | None) -> str:
+    """How a number and symbol are written: ``2629/QĐ-UBND``, ``12-NQ/TU`` (Party style), ``…/SNV``.
+
+    >>> number_symbol("12", "NQ/TU"), number_symbol("30", "2020/NĐ-CP"), number_symbol(None, "SNV-CCHC")
+    ('12-NQ/TU', '30/2020/NĐ-CP', '…/SNV-CCHC')
+    """
+    num = number or "…"
+    if symbol is None:
+        return num
+    party = "/" in symbol and not _NORMATIVE_YEAR.match(symbol)
+    return f"{num}-{symbol}" if party and number else f"{num}/{symbol}"
+
+
 def key_prefix(text: str) -> str | None:
     """A key, or the part of a key without the year, from what a user typed.
 

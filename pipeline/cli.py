@@ -19,6 +19,8 @@ from pathlib import Path
 
 import click
 
+from extractors.keys import number_symbol
+
 DB_OPTION = click.option(
     "--db", "db_path", default="congvan.db", show_default=True, type=click.Path(dir_okay=False),
     help="SQLite database file.",
@@ -41,7 +43,7 @@ def _print_record(d, out=None) -> None:
 
     line("type", plain["doc_type"])
     line("issuer", " / ".join(x for x in (plain["issuer_parent"], plain["issuer"]) if x))
-    num = f"{plain['number'] or '…'}/{plain['symbol']}" if plain["symbol"] else None
+    num = number_symbol(plain["number"], plain["symbol"]) if plain["symbol"] else None
     line("number", num)
     line("place, date", ", ".join(x for x in (plain["place"], plain["date"]) if x))
     line("subject", plain["subject"])
@@ -55,7 +57,7 @@ def _print_record(d, out=None) -> None:
     s = plain["signer"]
     line("signer", " / ".join(x for x in (s["authority"], s["title"], s["name"]) if x))
     for r in plain["references"]:
-        bits = [r["type"] or "", f"{r['number']}/{r['symbol']}"]
+        bits = [r["type"] or "", number_symbol(r["number"], r["symbol"])]
         if r["date"]:
             bits.append(f"ngày {r['date']}")
         if r["issuer"]:
@@ -132,7 +134,7 @@ def ingest(paths: tuple[Path, ...], db_path: str, quiet: bool) -> None:
         click.echo(f"extracted:   {n_refs} references, {n_tasks} tasks ({n_dated} with a due date), "
                    f"{sum(len(d.recipients) for d in stored)} recipients")
         for d in stored[:5]:
-            num = f"{d.number.value if d.number else '…'}/{d.symbol.value}" if d.symbol else "—"
+            num = number_symbol(d.number.value if d.number else None, d.symbol.value) if d.symbol else "—"
             click.echo(f"  {num:<24} {d.date.value if d.date else '':<10} {(d.subject.value if d.subject else '')[:70]}")
         if len(stored) > 5:
             click.echo(f"  … and {len(stored) - 5} more (congvan show ID, congvan search WORDS)")
@@ -163,20 +165,34 @@ def show(doc_id: int, db_path: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", default="")
 @DB_OPTION
 @click.option("--limit", default=20, show_default=True)
+@click.option("--type", "doc_type", help="Only this type: 'Quyết định', 'quyet dinh' or 'QĐ'.")
+@click.option("--issuer", help="Issuing body contains this (diacritics optional): --issuer 'so noi vu'.")
+@click.option("--from", "date_from", metavar="DATE", help="Issued on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--to", "date_to", metavar="DATE", help="Issued on or before (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--cites", metavar="KEY", help="Only documents citing this: --cites 2629/QĐ-UBND.")
+@click.option("--unresolved", is_flag=True, help="Only documents citing something not in the archive.")
 @click.option("--json", "as_json", is_flag=True)
-def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
-    """Search stored documents; diacritics optional.  Example: congvan search "quyet dinh 2629" """
+def search(query, db_path, limit, doc_type, issuer, date_from, date_to, cites, unresolved, as_json) -> None:
+    """Search stored documents; diacritics optional, numbers and symbols in any spelling.
+
+    \b
+    Examples:
+      congvan search "quyet dinh 2629"
+      congvan search "cải cách hành chính" --type "Kế hoạch" --from 2023
+      congvan search --cites 2629/QĐ-UBND
+    """
     from dataclasses import asdict
 
-    from pipeline.search import QueryError
+    from pipeline.search import Filters, QueryError
     from pipeline.search import search as run
     from pipeline.store import Store
 
+    filters = Filters(doc_type, issuer, date_from, date_to, cites, unresolved)
     try:
-        hits = run(Store(db_path), query, limit)
+        hits = run(Store(db_path), query, limit, filters)
     except QueryError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -186,9 +202,47 @@ def search(query: str, db_path: str, limit: int, as_json: bool) -> None:
     if not hits:
         click.echo("no documents found")
     for h in hits:
-        num = f"{h.number or '…'}/{h.symbol}" if h.symbol else "—"
+        num = number_symbol(h.number, h.symbol) if h.symbol else "—"
         click.echo(f"[{h.id}] {h.doc_type or '?'} {num} {h.date or ''} — {h.subject or ''}")
         click.echo(f"      {h.snippet}")
+
+
+@main.command()
+@click.argument("key_or_id", required=False)
+@DB_OPTION
+@click.option("--depth", default=1, show_default=True, help="Follow links this many steps each way.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "dot", "mermaid"]), default="text", show_default=True)
+@click.option("--unresolved", is_flag=True, help="List documents cited but not in the archive.")
+def refs(key_or_id, db_path, depth, fmt, unresolved) -> None:
+    """What a document cites and what cites it (by id, key, or number/symbol as typed).
+
+    \b
+    Examples:
+      congvan refs 2629/QĐ-UBND            every document citing it, and what it cites if held
+      congvan refs 12 --depth 2 --format dot | dot -Tsvg > refs.svg
+      congvan refs --unresolved            cited, but not in the archive
+    """
+    from pipeline.refs import RENDERERS, NotFound, graph
+    from pipeline.refs import unresolved as list_unresolved
+    from pipeline.store import Store
+
+    store = Store(db_path)
+    if unresolved:
+        rows = list_unresolved(store)
+        if fmt == "json":
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        for r in rows if fmt != "json" else []:
+            what = " ".join(x for x in (r["type"], number_symbol(r["number"], r["symbol"]), r["date"]) if x)
+            click.echo(f"{r['cited_by']:>3} × {what}  [{r['key']}]")
+        return
+    if not key_or_id:
+        raise click.UsageError("give a document id, a key or a number/symbol (or --unresolved)")
+    try:
+        g = graph(store, key_or_id, depth=depth)
+    except NotFound as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(RENDERERS[fmt](g))
 
 
 @main.command(name="eval")

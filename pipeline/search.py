@@ -4,7 +4,7 @@ The query is folded like the index (``Quyết định`` and ``quyet dinh`` are t
 word is quoted (so FTS operators and stray quotes in a query are plain words), and a number
 with a symbol in the query (``2629/QĐ-UBND``, ``2629/QDUBND``) also matches the keys column.
 
->>> from pipeline.store import Store
+>>> from pipeline.store import Store, compound_words
 >>> from extractors.extract import extract
 >>> s = Store(":memory:")
 >>> _ = s.add(extract("UBND TỈNH HÀ TĨNH\\nSố: 12/QĐ-UBND\\nHà Tĩnh, ngày 02 tháng 3 năm 2023\\n"
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import regex as re
 
-from extractors.keys import NUMBER_SYMBOL, fold_symbol
+from extractors.keys import NUMBER_SYMBOL, fold_symbol, key_prefix
 from extractors.lines import fold
-from pipeline.store import Store
+from pipeline.store import Store, compound_words
 
 MAX_TERMS = 32
 
@@ -44,21 +44,38 @@ class Hit:
     score: float
 
 
-def fts_query(query: str) -> str:
+def fts_query(query: str, compounds: list[str] | None = None) -> str:
     """The FTS5 MATCH expression for a user's query (raises :class:`QueryError` if empty).
 
-    >>> fts_query('quyết định 2629/QĐ-UBND "')
+    Every syllable must occur (diacritics folded, ``đ`` → ``d``); multi-syllable words of the
+    query (``compounds``, from underthesea) add a match on the segmented-words column, which
+    raises the rank of documents that use the word as a word; a number with a symbol also
+    matches the keys column in any spelling.
+
+    >>> fts_query('quyết định 2629/QĐ-UBND "', compounds=[])
     '("quyet" "dinh" "2629" "qd" "ubnd") OR (keys : ("2629" "qdubnd"))'
+    >>> fts_query("cải cách", compounds=["cai_cach"])
+    '("cai" "cach") AND (words : ("cai_cach") OR "cai")'
     """
     words = re.findall(r"\w+", fold(query))[:MAX_TERMS]
     if not words:
         raise QueryError("empty query: type a few words, a number or a symbol")
+    compounds = query_compounds(query) if compounds is None else compounds
     main = "(" + " ".join(f'"{w}"' for w in words) + ")"
+    if compounds:
+        main += " AND (words : (" + " OR ".join(f'"{c}"' for c in compounds) + f') OR "{words[0]}")'
     alts = []
-    for m in NUMBER_SYMBOL.finditer(query):
+    for m in NUMBER_SYMBOL.finditer(query[:2000]):
         sym = fold_symbol(m.group()[len(m["num"]):]).lower()
         alts.append(f'(keys : ("{m["num"].lstrip("0") or "0"}" "{sym}"))')
     return " OR ".join([main, *alts])
+
+
+def query_compounds(query: str) -> list[str]:
+    """Multi-syllable words of a query, as indexed (``cải cách hành chính`` → ``cai_cach hanh_chinh``)."""
+    if len(query) > 500 or len(re.findall(r"\w+", query)) < 2:
+        return []
+    return [c for c in compound_words(query).split() if re.fullmatch(r"\w+", c)]
 
 
 def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = ("[", "]")) -> str:
@@ -75,7 +92,13 @@ def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = ("[
     spans.sort()
     if not spans:
         return re.sub(r"\s+", " ", text[:width]).strip()
-    start = max(0, spans[0][0] - width // 3)
+    # centre on the whole query where it occurs as a phrase, else on the densest cluster of words
+    phrase = re.search(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)", ftext) if words else None
+    if phrase:
+        anchor = phrase.start()
+    else:
+        anchor = max(spans, key=lambda sp: sum(1 for s2, _ in spans if sp[0] <= s2 < sp[0] + width))[0]
+    start = max(0, anchor - width // 3)
     end = min(len(text), start + width)
     out, pos = [], start
     for s, e in spans:
@@ -87,16 +110,70 @@ def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = ("[
     return re.sub(r"\s+", " ", ("…" if start else "") + "".join(out) + ("…" if end < len(text) else "")).strip()
 
 
-def search(store: Store, query: str, limit: int = 20) -> list[Hit]:
-    """Documents matching ``query``, best first."""
-    match = fts_query(query)
-    rows = store.db.execute(
-        """
-        SELECT d.id, d.key, d.doc_type, d.number, d.symbol, d.date, d.issuer, d.subject, d.text,
-               bm25(documents_fts, 5.0, 1.0, 3.0) AS score
-        FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid
-        WHERE documents_fts MATCH ? ORDER BY score LIMIT ?
-        """,
-        [match, limit],
-    ).fetchall()
+@dataclass
+class Filters:
+    """Narrowing a search: by type, issuer, date range, what a document cites."""
+
+    doc_type: str | None = None
+    issuer: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    cites: str | None = None
+    unresolved: bool = False
+
+    def sql(self) -> tuple[str, list]:
+        where, params = [], []
+        if self.doc_type:
+            where.append("lower(d.doc_type) = lower(?)")
+            params.append(_type_name(self.doc_type))
+        if self.issuer:
+            where.append("(fold(d.issuer) LIKE ? OR fold(d.issuer_parent) LIKE ?)")
+            params += [f"%{fold(self.issuer)}%"] * 2
+        if self.date_from:
+            where.append("d.date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            where.append("substr(d.date, 1, length(?)) <= ?")
+            params += [self.date_to, self.date_to]
+        if self.cites:
+            key = key_prefix(self.cites)
+            if key is None:
+                raise QueryError(f"--cites wants a number and symbol or a key, e.g. 2629/QĐ-UBND: {self.cites!r}")
+            col, val = ("key_base", key[:-1]) if key.endswith("@") else ("key", key)
+            where.append(f"d.id IN (SELECT document_id FROM refs WHERE {col} = ?)")
+            params.append(val)
+        if self.unresolved:
+            where.append("d.id IN (SELECT document_id FROM refs WHERE target_id IS NULL AND key NOT LIKE 'name:%')")
+        return (" AND ".join(where) or "1"), params
+
+
+def _type_name(t: str) -> str:
+    from extractors.tables import DOC_TYPES
+
+    ft = fold(t)
+    return next((dt.name for dt in DOC_TYPES if fold(dt.name) == ft or fold(dt.abbr) == ft), t)
+
+
+def search(store: Store, query: str, limit: int = 20, filters: Filters | None = None) -> list[Hit]:
+    """Documents matching ``query`` (and ``filters``), best first; an empty query with filters lists them."""
+    filters = filters or Filters()
+    store.db.conn.create_function("fold", 1, lambda s: fold(s) if s else s, deterministic=True)
+    where, params = filters.sql()
+    cols = "d.id, d.key, d.doc_type, d.number, d.symbol, d.date, d.issuer, d.subject, d.text"
+    if not query.strip():
+        if filters == Filters():
+            raise QueryError("empty query: type a few words, a number or a symbol")
+        rows = store.db.execute(
+            f"SELECT {cols}, 0 FROM documents d WHERE {where} ORDER BY d.date DESC, d.id DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+    else:
+        rows = store.db.execute(
+            f"""
+            SELECT {cols}, bm25(documents_fts, 5.0, 1.0, 3.0, 2.0) AS score
+            FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid
+            WHERE documents_fts MATCH ? AND {where} ORDER BY score LIMIT ?
+            """,
+            [fts_query(query), *params, limit],
+        ).fetchall()
     return [Hit(*r[:8], snippet=snippet(r[8], query), score=r[9]) for r in rows]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,20 +34,62 @@ def _sp(x, i):
     return x.span[i] if x is not None and x.span else None
 
 
+WORDS_CHARS = 4000
+"""How much of a document's text is word-segmented for ranking (segmentation is the slow part)."""
+
+
+def key_base(key: str | None) -> str | None:
+    """A key without its year: ``2629/QDUBND@2022`` → ``2629/QDUBND``."""
+    return key.rsplit("@", 1)[0] if key and "@" in key else key
+
+
+def compound_words(text: str) -> str:
+    """Multi-syllable words of ``text``, folded and joined by ``_`` (``cai_cach hanh_chinh``).
+
+    underthesea's word segmentation tells ``cải cách`` (one word) from two syllables that merely
+    stand side by side; indexing the compounds lets a two-syllable query rank documents that use
+    the word above those that only contain both syllables somewhere.
+    """
+    from underthesea import word_tokenize
+
+    words = word_tokenize(text)
+    return " ".join(fold(w).replace(" ", "_") for w in words if " " in w)
+
+
 def carry_over(old: dict, new_rows: list[dict]) -> dict | None:
-    """The new task that continues ``old`` (same action in other words), if one does."""
+    """The new task that continues ``old`` (same action in other words), if one does.
+
+    Score: the share of words the two actions have in common (folded, Jaccard), plus up to 0.2
+    for the assignee compared the same way — per-agency lists repeat one action for several
+    agencies, and a newer extractor may write ``Sở Tài chính tỉnh`` for ``Sở Tài chính``, so an
+    exact comparison would hand one agency's status to another — plus 0.05 for the same deadline
+    and 0.01 for the same position, which only break ties. At least 0.5 is needed.
+
+    >>> old = {"action": "báo cáo kết quả", "assignee": "Sở Tài chính", "deadline_text": None, "seq": 0}
+    >>> rows = [{"action": "báo cáo kết quả", "assignee": a, "deadline_text": None, "seq": i}
+    ...         for i, a in enumerate(["Sở Tư pháp tỉnh", "Sở Tài chính tỉnh"])]
+    >>> carry_over(old, rows)["assignee"]
+    'Sở Tài chính tỉnh'
+    """
 
     def tokens(s: str | None) -> set[str]:
         return set(fold(s or "").split())
 
+    def overlap(a: set[str], b: set[str]) -> float:
+        return len(a & b) / len(a | b) if a | b else 1.0
+
+    old_action, old_who = tokens(old["action"]), tokens(old["assignee"])
     best, best_score = None, 0.0
     for row in new_rows:
         if row.get("id") is not None:
             continue  # already carries an old task
-        a, b = tokens(old["action"]), tokens(row["action"])
-        score = len(a & b) / len(a | b) if a | b else 0.0
-        if fold(old["assignee"] or "") == fold(row["assignee"] or ""):
-            score += 0.2
+        action = tokens(row["action"])
+        score = overlap(old_action, action) if old_action | action else 0.0
+        score += 0.2 * overlap(old_who, tokens(row["assignee"]))
+        if old.get("deadline_text") and old.get("deadline_text") == row.get("deadline_text"):
+            score += 0.05
+        if old.get("seq") is not None and old.get("seq") == row.get("seq"):
+            score += 0.01
         if score > best_score:
             best, best_score = row, score
     return best if best_score >= 0.5 else None
@@ -77,12 +119,15 @@ class Store:
                     "is_draft": int, "signer_authority": str, "signer_title": str, "signer_name": str,
                     "text": str, "record": str, "warnings": str, "extractor_version": str,
                     "source_path": str, "media_type": str, "ingested_at": str,
+                    "original": str,  # the original in the archive, relative to it (pipeline.archive)
                 },
                 pk="id",
             )
             db["documents"].create_index(["sha256"], unique=True)
             db["documents"].create_index(["key"])
             db["documents"].create_index(["date"])
+        if "original" not in db["documents"].columns_dict:  # a database made before the archive
+            db["documents"].add_column("original", str)
         if "files" not in db.table_names():
             db["files"].create(
                 {"sha256": str, "path": str, "size": int, "media_type": str, "first_seen": str, "document_id": int},
@@ -101,13 +146,15 @@ class Store:
                 {
                     "id": int, "document_id": int, "key": str, "type": str, "number": str, "symbol": str,
                     "date": str, "issuer": str, "title": str, "start": int, "end": int,
-                    "in_footnote": int, "mentions": int,
+                    "in_footnote": int, "mentions": int, "key_base": str, "target_id": int,
                 },
                 pk="id",
                 foreign_keys=[("document_id", "documents", "id")],
             )
             db["refs"].create_index(["document_id"])
             db["refs"].create_index(["key"])
+            db["refs"].create_index(["key_base"])
+            db["refs"].create_index(["target_id"])
         if "tasks" not in db.table_names():
             db["tasks"].create(
                 {
@@ -136,13 +183,24 @@ class Store:
         if "documents_fts" not in db.table_names():
             db.execute(
                 "CREATE VIRTUAL TABLE documents_fts USING fts5("
-                "subject, body, keys, tokenize = 'unicode61 remove_diacritics 2')"
+                "subject, body, keys, words, tokenize = 'unicode61 remove_diacritics 2')"
             )
+
+        for table in ("documents", "refs"):  # databases made before cross-reference resolution
+            if "key_base" not in db[table].columns_dict:
+                db[table].add_column("key_base", str)
+                db[table].create_index(["key_base"])
+        if "target_id" not in db["refs"].columns_dict:
+            db["refs"].add_column("target_id", int)
+            db["refs"].create_index(["target_id"])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside happen together or not at all."""
-        with self.db.conn:
+        """All writes inside happen together or not at all (nested: a savepoint).
+
+        ``sqlite3``'s ``with conn:`` would not do: sqlite-utils commits its own writes inside it.
+        """
+        with self.db.atomic():
             yield
 
     # --- writing --------------------------------------------------------------------------
@@ -176,15 +234,17 @@ class Store:
         """
         with self.transaction():
             old_tasks = list(self.db["tasks"].rows_where("document_id = ?", [doc_id], order_by="id"))
+            old_key = self.db.execute("SELECT key FROM documents WHERE id = ?", [doc_id]).fetchone()
             self.db["documents"].update(doc_id, self._document_row(d))
             for table in ("parties", "refs", "deadlines", "tasks"):
                 self.db.execute(f"DELETE FROM {table} WHERE document_id = ?", [doc_id])
             self.db.execute("DELETE FROM documents_fts WHERE rowid = ?", [doc_id])
             self._write_children(doc_id, d, old_tasks)
+            self.relink([old_key[0] if old_key else None])  # citations of the old key
 
     def _document_row(self, d: Dispatch) -> dict:
         return {
-            "key": d.key, "doc_type": _v(d.doc_type), "issuer": _v(d.issuer),
+            "key": d.key, "key_base": key_base(d.key), "doc_type": _v(d.doc_type), "issuer": _v(d.issuer),
             "issuer_parent": _v(d.issuer_parent), "number": _v(d.number), "symbol": _v(d.symbol),
             "place": _v(d.place), "date": _v(d.date),
             "year": int(d.date.value[:4]) if d.date else None,
@@ -211,7 +271,7 @@ class Store:
         self.db["parties"].insert_all(parties)
         self.db["refs"].insert_all([
             {
-                "document_id": doc_id, "key": r.key, "type": _v(r.type), "number": _v(r.number),
+                "document_id": doc_id, "key": r.key, "key_base": key_base(r.key), "type": _v(r.type), "number": _v(r.number),
                 "symbol": _v(r.symbol), "date": _v(r.date), "issuer": _v(r.issuer), "title": _v(r.title),
                 "start": r.span[0], "end": r.span[1], "in_footnote": int(r.in_footnote), "mentions": len(r.mentions),
             }
@@ -223,6 +283,7 @@ class Store:
             }
             for n in d.named_references
         ])
+        self.relink([d.key, *(r.key for r in d.references)])
         new_rows = [
             {
                 "document_id": doc_id, "seq": i, "assignee": _v(t.assignee),
@@ -256,9 +317,35 @@ class Store:
         keys = [d.key or ""] + [r.key for r in d.references]
         symbols = [fold_symbol(v) for v in ([d.symbol.value] if d.symbol else []) + [r.symbol.value for r in d.references if r.symbol]]
         self.db.execute(
-            "INSERT INTO documents_fts(rowid, subject, body, keys) VALUES (?, ?, ?, ?)",
-            [doc_id, fold(_v(d.subject) or ""), fold(d.text), " ".join(keys + symbols).replace("/", " ").replace("@", " ")],
+            "INSERT INTO documents_fts(rowid, subject, body, keys, words) VALUES (?, ?, ?, ?, ?)",
+            [
+                doc_id, fold(_v(d.subject) or ""), fold(d.text),
+                " ".join(keys + symbols).replace("/", " ").replace("@", " "),
+                compound_words((_v(d.subject) or "") + "\n" + d.text[:WORDS_CHARS]),
+            ],
         )
+
+    def relink(self, keys: Iterable[str | None]) -> None:
+        """Point every reference with one of ``keys`` at the stored document it names.
+
+        Links are recomputed from the keys alone, so the result does not depend on which of the
+        citing and the cited document arrived first. A reference whose year is unknown (``@?``)
+        links when exactly one stored document has that number and symbol.
+        """
+        bases = {key_base(k) for k in keys if k and not k.startswith("name:")}
+        for base in bases:
+            self.db.execute(
+                """
+                UPDATE refs SET target_id = (
+                    SELECT MIN(d.id) FROM documents d
+                    WHERE d.key = refs.key
+                       OR (refs.key LIKE '%@?' AND d.key_base = refs.key_base
+                           AND (SELECT COUNT(*) FROM documents d2 WHERE d2.key_base = refs.key_base) = 1)
+                )
+                WHERE key_base = ?
+                """,
+                [base],
+            )
 
     # --- reading --------------------------------------------------------------------------
 
