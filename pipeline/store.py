@@ -34,7 +34,7 @@ def _sp(x, i):
     return x.span[i] if x is not None and x.span else None
 
 
-WORDS_CHARS = 4000
+WORDS_CHARS = 1000
 """How much of a document's text is word-segmented for ranking (segmentation is the slow part)."""
 
 
@@ -54,6 +54,15 @@ def compound_words(text: str) -> str:
 
     words = word_tokenize(text)
     return " ".join(fold(w).replace(" ", "_") for w in words if " " in w)
+
+
+def index_words(d: Dispatch) -> str:
+    """The segmented words indexed for a record: its subject and the start of its text.
+
+    The slow part of storing a document (~10 ms); callers that extract in worker processes
+    compute it there and pass it to :meth:`Store.add`.
+    """
+    return compound_words((_v(d.subject) or "") + "\n" + d.text[:WORDS_CHARS])
 
 
 def carry_over(old: dict, new_rows: list[dict]) -> dict | None:
@@ -209,7 +218,9 @@ class Store:
         row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", [sha256]).fetchone()
         return row[0] if row else None
 
-    def add(self, d: Dispatch, sha256: str, path: str | None = None, size: int | None = None) -> int:
+    def add(
+        self, d: Dispatch, sha256: str, path: str | None = None, size: int | None = None, words: str | None = None
+    ) -> int:
         """Store a record and everything under it in one transaction; return its id."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.transaction():
@@ -222,7 +233,7 @@ class Store:
                 {"sha256": sha256, "path": path, "size": size, "media_type": d.source.media_type, "first_seen": now, "document_id": doc_id},
                 replace=True,
             )
-            self._write_children(doc_id, d)
+            self._write_children(doc_id, d, words=words)
         return doc_id
 
     def replace(self, doc_id: int, d: Dispatch) -> None:
@@ -256,7 +267,9 @@ class Store:
             "extractor_version": d.extractor_version,
         }
 
-    def _write_children(self, doc_id: int, d: Dispatch, old_tasks: list[dict] | None = None) -> None:
+    def _write_children(
+        self, doc_id: int, d: Dispatch, old_tasks: list[dict] | None = None, words: str | None = None
+    ) -> None:
         parties = []
         for role, ex in (("issuer", d.issuer), ("issuer_parent", d.issuer_parent), ("signer", d.signer.name)):
             if ex is not None:
@@ -321,7 +334,7 @@ class Store:
             [
                 doc_id, fold(_v(d.subject) or ""), fold(d.text),
                 " ".join(keys + symbols).replace("/", " ").replace("@", " "),
-                compound_words((_v(d.subject) or "") + "\n" + d.text[:WORDS_CHARS]),
+                index_words(d) if words is None else words,
             ],
         )
 

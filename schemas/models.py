@@ -224,6 +224,17 @@ class Dispatch(BaseModel):
         """The record with every :class:`Extracted` unwrapped to its value (for gold comparison)."""
         return _unwrap(self.model_dump(mode="json"))
 
+    def __reduce__(self):
+        # Parametrised generics (Extracted[str]) cannot be pickled by reference; a record crosses
+        # process boundaries (extraction workers) as its JSON plus the text it points into.
+        return (_dispatch_from_json, (self.model_dump_json(), self.text))
+
+
+def _dispatch_from_json(data: str, text: str) -> Dispatch:
+    d = Dispatch.model_validate_json(data)
+    d.text = text
+    return d
+
 
 def _unwrap(obj):
     if isinstance(obj, dict):
