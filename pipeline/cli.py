@@ -274,5 +274,16 @@ def schema() -> None:
     click.echo(json.dumps(Dispatch.model_json_schema(), ensure_ascii=False, indent=2))
 
 
+from pipeline.cli_tasks import export, tasks  # noqa: E402
+
+main.add_command(tasks)
+main.add_command(export)
+
+
+
 if __name__ == "__main__":
     main()
+
+from pipeline.cli_watch import watch  # noqa: E402
+
+main.add_command(watch)
