@@ -509,6 +509,22 @@ def _recurring(text: str, pos: int, end: int, ctx: _Ctx, start: int) -> Iterable
         )
 
 
+#: weekly reports fixed on a weekday: "định kỳ vào thứ Sáu hằng tuần", "hằng tuần (vào chiều thứ Sáu)"
+_PART_OF_DAY = rf"(?:(?:buổi{_S1})?(?:sáng|chiều|trưa){_S1})?"
+_WEEKLY = re.compile(
+    rf"(?:{_alt(_WORDS['recurring_prefix'])}{_S1})?(?:vào{_S1})?{_PART_OF_DAY}{_WEEKDAY}{_S1}(?:hằng|hàng|mỗi){_S1}tuần"
+    rf"|(?:{_alt(_WORDS['recurring_prefix'])}{_S1})?(?:hằng|hàng|mỗi){_S1}tuần{_S}(?P<open>\()?{_S}(?:vào{_S1})?{_PART_OF_DAY}{_WEEKDAY}(?:{_S}\))?"
+)
+
+
+def _weekly(text: str, pos: int, end: int, ctx: _Ctx) -> Iterable[_Found]:
+    m = _WEEKLY.match(text, pos, end)
+    if m:
+        code = "SU" if m["sun"] else _WEEKDAY_CODES[m["wdn"].lower()]
+        rrule = f"FREQ=WEEKLY;BYDAY={code}"
+        yield _Found("recurring", m.start(), m.end(), {"recurrence": rrule, "date": _iso(_next_from(rrule, ctx)), "confidence": 0.8})
+
+
 def _next_from(rrule: str, ctx: _Ctx) -> dt.date | None:
     """Next occurrence on or after the document date, if every possible document date agrees."""
     if ctx.lo is None or ctx.hi is None:
@@ -636,6 +652,7 @@ def find_deadlines(
         kinds = _CUES[cue.group()]
         if "recurring" in kinds:
             found += _recurring(low, pos, end, ctx, start)
+            found += _weekly(low, pos, end, ctx)
         if "relative" in kinds:
             found += _relative(low, pos, end, ctx, start)
         if "absolute" in kinds:

@@ -25,6 +25,7 @@ SALUTATION = re.compile(
 )
 LABEL = re.compile(r"^(?P<label>[^:;]{2,60}?):\s*(?=\S)")
 PURPOSE = re.compile(r"\((?P<p>[^()]{1,60})\)\s*$")
+COPIES = re.compile(r"\d{1,3}\s*b(?:ản)?")  # "Lưu: VT, TH (03b)": how many copies are kept, not a purpose
 _TERMINATOR = ";.,"
 NAME_LIKE = re.compile(r"^\p{Lu}[\p{Ll}\p{M}'’]*(?:\s+\p{Lu}[\p{Ll}\p{M}'’]*){1,5}$")
 
@@ -62,8 +63,38 @@ def _split_inline(text: str, s: int, e: int) -> list[Extracted[str]]:
 
 
 def extract_recipients(text: str, lines: list[Line] | None = None, start: int = 0) -> Recipients:
-    """The addressees after the first ``Kính gửi`` / ``Kính mời`` at or after ``start``."""
+    """The addressees after the first ``Kính gửi`` / ``Kính mời`` at or after ``start``,
+    and after an ``Đồng kính gửi`` that follows it."""
     lines = split_lines(text) if lines is None else lines
+    out = _recipients_block(text, lines, start)
+    if out.span:
+        for ln in lines[_line_at(lines, out.span[1]) + 1 : _line_at(lines, out.span[1]) + 4]:
+            if re.match(r"(?i)đồng\s+kính\s+gửi", ln.text):
+                more = _recipients_block(text, lines, ln.start)
+                out.recipients.extend(more.recipients)
+                out.span = (out.span[0], more.span[1])
+                break
+    return out
+
+
+def _line_at(lines: list[Line], offset: int) -> int:
+    return next((ln.index for ln in lines if ln.start <= offset <= ln.end), len(lines) - 1)
+
+
+def _continues(text: str, s: int, e: int, nxt: Line) -> bool:
+    """Does a list entry ``text[s:e]`` without its ``;``/``.`` go on in the next line?"""
+    if not nxt.text or BULLET.match(nxt.text) or SALUTATION.match(nxt.text):
+        return False
+    if nxt.text[:1].islower() or re.search(r"(?:\s(?:và|của|các)|[,&–-])$", text[s:e].rstrip()):
+        return True
+    # an entry of a ";"-terminated list that lacks its ";" wraps onto a short next line
+    return len(nxt.text) <= 80 and bool(re.search(r"[;.]$", nxt.text)) and not _BODY_LINE.match(nxt.text)
+
+
+_BODY_LINE = re.compile(r"(?i)(?:căn\s+cứ|thực\s+hiện|theo|để|nhằm|ngày\s+\d|hiện\s+nay|trong)\b")
+
+
+def _recipients_block(text: str, lines: list[Line], start: int) -> Recipients:
     out = Recipients()
     head = next((ln for ln in lines if ln.end >= start and SALUTATION.match(ln.text)), None)
     if head is None:
@@ -87,6 +118,12 @@ def extract_recipients(text: str, lines: list[Line] | None = None, start: int = 
         end = head.end
         if inline_s < inline_e:  # "Kính gửi: - A;" — first bullet on the salutation line
             j = i
+        else:  # "Kính gửi:" alone, then one addressee on the next line, without a bullet
+            nxt = next((ln for ln in lines[i + 1 : i + 3] if ln.text), None)
+            if nxt and not BULLET.match(nxt.text) and len(nxt.text) <= 160 and nxt.text.rstrip().endswith("."):
+                out.recipients.extend(_split_inline(text, nxt.start, nxt.end))
+                out.span = (head.start, nxt.end)
+                return out
     # bullets
     k = j
     while k < len(lines):
@@ -104,10 +141,8 @@ def extract_recipients(text: str, lines: list[Line] | None = None, start: int = 
             break
         # a bullet may wrap: continue on lowercase lines while it lacks a terminator
         while not text[s:item_e].rstrip().endswith(tuple(_TERMINATOR)) and k + 1 < len(lines):
-            nxt = lines[k + 1]
-            dangling = re.search(r"(?:\s(?:và|của|các)|[,&–-])$", text[s:item_e].rstrip())
-            if nxt.text and not BULLET.match(nxt.text) and (nxt.text[:1].islower() or dangling):
-                item_e = nxt.end
+            if _continues(text, s, item_e, lines[k + 1]):
+                item_e = lines[k + 1].end
                 k += 1
             else:
                 break
@@ -129,7 +164,7 @@ def _entry(text: str, s: int, e: int) -> DistributionEntry | None:
     name_e = e
     purpose = None
     m = PURPOSE.search(text, s, e)
-    if m:
+    if m and not (COPIES.fullmatch(m["p"].strip()) and re.match(r"(?i)lưu\b", text[s:e])):
         purpose = m["p"].strip()
         name_e = m.start()
     ns, ne = strip_span(text, s, name_e, " \t;,.-")

@@ -30,7 +30,12 @@ from schemas import Deadline, Extracted, Span, Task
 ITEM = re.compile(r"^(?P<marker>\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ][.)]|[-–+•*]|Điều\s+\d+[.:])\s+")
 SECTION = re.compile(r"^(?:[IVX]{1,5}|[A-Z])[.)]\s")
 _VERBS = word_list("action_verbs.txt")
-_VERB = re.compile(r"(?<![\p{L}])(?:" + "|".join(re.escape(v) for v in sorted(_VERBS, key=len, reverse=True)) + r")(?![\p{L}])")
+# a verb right after đã/chưa/được... belongs to a relative clause inside the assignee
+# ("các đơn vị đã gửi báo cáo nhưng ...") and does not start the action
+_VERB = re.compile(
+    r"(?<![\p{L}])(?<!(?:đã|chưa|không|được|đang|sẽ|vừa|mới)\s)"
+    r"(?:" + "|".join(re.escape(v) for v in sorted(_VERBS, key=len, reverse=True)) + r")(?![\p{L}])"
+)
 _HEADS = word_list("agency_heads.txt")
 # an agency head must be followed by a name (capitalised), a locality or "các": "Ban hành" is a verb
 _AGENCY_START = re.compile(
@@ -39,6 +44,11 @@ _AGENCY_START = re.compile(
 )
 _ADDRESSEE = word_list("addressee_starts.txt")
 _GROUP_START = re.compile(r"^Các\s+\p{Ll}")
+# an item that opens with a time or basis clause and names its actor after the comma(s)
+_FRONTED = re.compile(
+    r"^(?:Định\s+kỳ|Căn\s+cứ|Trên\s+cơ\s+sở|Sau\s+khi|Trước\s+ngày|Trong|Đến|Từ|Hằng|Hàng|Khi|Để)\b[^.;:]{0,120}?,\s*"
+    r"(?:[^,.;:]{0,40}?,\s*)?(?=các\s|Các\s|\p{Lu})"
+)
 _NOT_ACTION = re.compile(r"^(?:Ông|Bà|Đồng\s+chí|đồng\s+chí|có\s+nhiệm\s+vụ|là\b|gồm\b)")
 _REQUEST = re.compile(
     r"(?<![\p{L}])(?<!(?:không|theo|ứng|các|những|sơ|được|xét|văn bản|tờ trình)\s)"
@@ -47,10 +57,15 @@ _REQUEST = re.compile(
 _RESPONSIBLE = re.compile(r"\s+chịu\s+trách\s+nhiệm\s+(?:thi\s+hành|tổ\s+chức\s+thực\s+hiện|thực\s+hiện)")
 _LEAD_END = re.compile(r":\s*$")
 _SEND = re.compile(
-    r"gửi\s+(?P<what>[^,;.]{0,80}?)\s*(?:về|đến|tới|cho)\s+(?P<to>[^,;.(]+?)"
-    r"(?=\s+(?:trước|chậm\s+nhất|trong|để|qua|theo|bằng|và|đồng\s+thời|định\s+kỳ|hằng|hàng)\b|[,;.(]|$)"
+    r"gửi\s+(?P<what>(?:[^,;.()]|\([^)]*\)){0,80}?)\s*(?:về|đến|tới|cho)\s+(?P<to>[^,;.(]+?)"
+    r"(?=\s+(?:trước|chậm\s+nhất|trong|để|qua|theo|bằng|đồng\s+thời|định\s+kỳ|hằng|hàng|và\s+(?:đồng|gửi))\b|[,;.(]|$)"
 )
-_CHANNEL = re.compile(r"qua\s+(?:hệ\s+thống|địa\s+chỉ|thư\s+điện\s+tử|email|Hệ\s+thống|phần\s+mềm|Cổng)[^,;.]*")
+_DELIVERABLES = word_list("deliverables.txt")
+_DELIVERABLE_NOUN = re.compile(
+    r"(?<![\p{L}])(?i:" + "|".join(re.escape(w) for w in sorted(_DELIVERABLES, key=len, reverse=True)) + r")"
+    r"(?:\s+(?!(?:về|đến|tới|cho|trước|chậm|qua|theo|để|và|trong|trên|của|kèm|với|tại|khẩn|gửi|nộp)\b)[\p{L}\d/-]+){0,4}"
+)
+_CHANNEL = re.compile(r"^\s*\(?\s*(qua\s+[^,;.()]+(?:\([^)]*\))?[^,;.()]*)\)?")
 _FORMULAIC = set(word_list("formulaic_actions.txt"))
 _DELIVERABLE = word_list("deliverable_verbs.txt")
 _GENERIC = set(word_list("generic_assignees.txt"))
@@ -178,15 +193,26 @@ def _pos_tag(s: str) -> list[tuple[str, str]]:
     return _pos_tagger()(s)
 
 
+_DIRECTS = re.compile(r"\s(?:chỉ\s+đạo|giao|yêu\s+cầu|đôn\s+đốc|hướng\s+dẫn)\s+(?=các\s|\p{Lu})")
+
+
 def _lead_who(text: str, s: int, colon: int) -> int | None:
-    """Assignee end in a lead-in: before the verb phrase that ends at the colon."""
+    """Assignee end in a lead-in: before the verb phrase that ends at the colon.
+
+    ``đề nghị UBND các xã, phường:`` has no verb: the assignee runs to the colon.
+    ``đề nghị các Sở GDĐT chỉ đạo các trường thực hiện ...:`` asks the Sở (who directs others).
+    """
     verbs = list(_VERB.finditer(text, s, colon))
     if not verbs:
-        return None
+        return colon if colon - s < 200 else None
     i = len(verbs) - 1
     while i > 0 and re.fullmatch(r"[\s,]*(?:và\s+)?", text[verbs[i - 1].end() : verbs[i].start()]):
         i -= 1
-    return verbs[i].start() if verbs[i].start() > s else None
+    end = verbs[i].start()
+    d = _DIRECTS.search(text, s, end)
+    if d:
+        end = d.start()
+    return end if end > s else None
 
 
 def _lead_in(text: str, s: int, e: int, names: tuple[str, ...], item: bool = True) -> Span | None:
@@ -281,6 +307,13 @@ def _task_in(
             return None  # "Trưởng ban: Ông Nguyễn Văn A" — a list of members, not a task
         if lead_who is None and e - s < 120 and not we:
             return _Found(_clean(text, s, e), (e, e), (s, e))
+    if item:
+        fm = _FRONTED.match(seg)
+        if fm:  # "Định kỳ hằng tháng, trước ngày 25, các địa phương báo cáo ..."
+            ws = s + fm.end()
+            we = _who_end(text, ws, e, names)
+            if we and plausible_assignee(text[ws:we]) and we - ws < 120:
+                return _Found(_clean(text, ws, we), _clean(text, we, e), (s, e))
     if lead_who is not None:
         return _Found(lead_who, _clean(text, s, e), (s, e))
     return None
@@ -304,10 +337,14 @@ def _make(text: str, f: _Found, deadlines: list[Deadline], recipients: list[str]
     sm = _SEND.search(text, f.span[0], span_end)
     if sm:
         send_to = sm["to"].strip()
-        deliverable = sm["what"].strip() or None
-        ch = _CHANNEL.search(text, sm.end(), min(span_end, sm.end() + 120))
+        deliverable = re.sub(r"\s*\([^)]*\)?", "", sm["what"]).strip() or None
+        ch = _CHANNEL.match(text[sm.end():min(span_end, sm.end() + 160)])
         if ch:
-            send_to = f"{send_to} ({ch.group().strip()})"
+            send_to = f"{send_to} ({ch.group(1).strip()})"
+    if deliverable is None:
+        dm = _DELIVERABLE_NOUN.search(text, action_s, action_e)
+        if dm and sm:
+            deliverable = dm.group().strip()
     return Task(
         assignee=who,
         assignees=assignees,

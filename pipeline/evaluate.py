@@ -22,6 +22,7 @@ import regex as re
 
 from extractors.keys import document_key
 from extractors.lines import fold
+from extractors.normalize import normalize
 from schemas import Dispatch
 
 SCALAR_FIELDS = (
@@ -39,10 +40,11 @@ EXTRA_FIELDS = ("confidentiality", "named_references", "references.date", "refer
 
 
 def norm(v: object) -> str | None:
-    """Comparable form of a printed value: NFC, one space, no case, no edge punctuation."""
+    """Comparable form of a printed value: NFC, one space, no case, no edge punctuation,
+    tone marks placed one way (``UỶ`` and ``ỦY`` are the same word)."""
     if v is None:
         return None
-    s = unicodedata.normalize("NFC", str(v))
+    s = normalize(unicodedata.normalize("NFC", str(v))).text
     s = re.sub(r"\s+", " ", s).strip(" .,;:-–\"“”'*")
     return s.lower() or None
 

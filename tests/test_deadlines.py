@@ -418,3 +418,18 @@ def test_uppercase_and_empty() -> None:
     assert one("ĐỀ NGHỊ GỬI TRƯỚC NGÀY 15/9/2023.").date == "2023-09-15"
     assert find("") == []
     assert find("Không có thời hạn nào ở đây.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "next_date"),
+    [
+        # 2022-08-15 is a Monday; the next Friday is 2022-08-19 (checked on a calendar)
+        ("Các Chi cục định kỳ vào thứ Sáu hằng tuần tổng hợp số liệu.", "định kỳ vào thứ Sáu hằng tuần", "2022-08-19"),
+        ("định kỳ hằng tuần (vào chiều thứ Sáu) báo cáo tiến độ", "định kỳ hằng tuần (vào chiều thứ Sáu)", "2022-08-19"),
+        ("gửi báo cáo hằng tuần vào thứ Hai", "hằng tuần vào thứ Hai", "2022-08-15"),  # the same Monday
+    ],
+)
+def test_weekly_recurring_on_a_weekday(text, phrase, next_date):
+    (d,) = [x for x in find_deadlines(text, PartialDate("2022-08-15")) if x.kind == "recurring"]
+    assert text[d.span[0]:d.span[1]] == phrase
+    assert d.recurrence.startswith("FREQ=WEEKLY;BYDAY=") and d.date == next_date

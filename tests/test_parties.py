@@ -43,6 +43,6 @@ def test_distribution_with_signer_column_beside_it():
     assert [(e.name, e.purpose, e.kind) for e in d.entries] == [
         ("Như trên", None, "as_above"),
         ("Bộ Tư pháp (Vụ HTQT)", "b/c", "informed"),
-        ("Lưu: VT, TH", "02b", "archive"),
+        ("Lưu: VT, TH (02b)", None, "archive"),  # a copy count, not a purpose
     ]
     assert [text[s:e] for s, e in d.leftovers] == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]
