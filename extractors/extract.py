@@ -23,11 +23,13 @@ from extractors.header import extract_header
 from extractors.keys import document_key
 from extractors.lines import Line, is_caps, split_lines
 from extractors.normalize import Normalized, normalize
+from extractors.ocrfix import ocr_repair
 from extractors.parties import extract_distribution, extract_recipients
 from extractors.references import extract_named_references, extract_references
 from extractors.signer import NAME, extract_signer
+from extractors.stamp import find_stamp
 from extractors.tasks import extract_tasks
-from schemas import Dispatch, PartialDate, SourceInfo
+from schemas import Dispatch, PartialDate, SourceInfo, Span
 
 EXTRACTOR_VERSION = "0.1.0"
 """Bumped whenever extraction output changes; stored with each record."""
@@ -57,11 +59,17 @@ def _closing_block_start(lines: list[Line], pos: int, floor: int) -> int:
     return start
 
 
-def extract_normalized(n: Normalized, source: SourceInfo | None = None) -> Dispatch:
-    """Extract a record from already normalised text."""
+def extract_normalized(n: Normalized, source: SourceInfo | None = None, repaired: list[Span] | None = None) -> Dispatch:
+    """Extract a record from already normalised text (``repaired``: spans changed by OCR repair)."""
     text = n.text
     lines = split_lines(text)
-    h = extract_header(text, lines)
+    stamp = find_stamp(text)
+    if stamp:  # the header must not read the receiving office's number and date as the document's
+        a, b = stamp.span
+        head_text = text[:a] + "".join(c if c == "\n" else " " for c in text[a:b]) + text[b:]
+        h = extract_header(head_text, split_lines(head_text))
+    else:
+        h = extract_header(text, lines)
     d = Dispatch(
         doc_type=h.doc_type,
         issuer=h.issuer,
@@ -105,11 +113,47 @@ def extract_normalized(n: Normalized, source: SourceInfo | None = None) -> Dispa
     if h.symbol:
         d.key = document_key(h.number.value if h.number else None, h.symbol.value, doc_date.year if doc_date else None)
     d.text = text
+    if stamp:
+        d.received_number, d.received_date = stamp.number, stamp.date
     if anchors_found(d) < 2:
         d.warnings.append("not_a_dispatch: none of the header anchors (Số, date line, issuing body, type) was found")
+    _review(d, h, repaired or [])
     return d
 
 
-def extract(raw: str, source: SourceInfo | None = None) -> Dispatch:
-    """Normalise ``raw`` text and extract the record (the one entry point of this package)."""
-    return extract_normalized(normalize(raw), source)
+def _review(d: Dispatch, h, repaired: list[Span]) -> None:
+    """Lower the confidence of values read from repaired OCR text; say what a person should check."""
+    reasons = []
+    if repaired:
+        d.warnings.append(f"{len(repaired)} OCR slips repaired")
+        for name in ("issuer", "issuer_parent", "number", "symbol", "place", "date", "subject", "doc_type"):
+            x = getattr(d, name)
+            if x is not None and x.span and any(a < x.span[1] and x.span[0] < b for a, b in repaired):
+                setattr(d, name, x.model_copy(update={"confidence": round(x.confidence * 0.75, 3)}))
+                if name in ("number", "symbol", "date"):
+                    reasons.append(f"{name} was repaired from OCR text ({x.value}): check it against the page")
+    if h.unreadable_number:
+        reasons.append("the number is handwritten or unreadable: it was left empty, fill it in")
+    elif d.number is None and d.symbol is not None and not d.is_draft:
+        reasons.append("no number after 'Số:' (blank, handwritten, or only in the signature stamp): fill it in")
+    if d.date is None:
+        reasons.append("no issue date found")
+    elif len(d.date.value) < 10 and not d.is_draft:
+        reasons.append(f"the issue date is incomplete ({d.date.value}): the day was left blank or is handwritten")
+    for i, conf in enumerate(d.source.ocr_confidence, start=1):
+        if conf < 60:
+            reasons.append(f"page {i} was read with low OCR confidence ({conf:.0f}/100)")
+    d.review_reasons = reasons
+    d.needs_review = bool(reasons)
+
+
+def extract(raw: str, source: SourceInfo | None = None, ocr: bool | None = None) -> Dispatch:
+    """Normalise ``raw`` text and extract the record (the one entry point of this package).
+
+    ``ocr`` (default: ``source.ocr``) also repairs OCR slips first (:mod:`extractors.ocrfix`).
+    """
+    n = normalize(raw)
+    repaired: list[Span] = []
+    if ocr if ocr is not None else (source is not None and source.ocr):
+        n, repaired = ocr_repair(n)
+    return extract_normalized(n, source, repaired)

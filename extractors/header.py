@@ -38,7 +38,9 @@ MOTTO = re.compile(
     r"|dang\s*c[o0]ng\s*san\s*viet\s*nam"
 )
 NUMBER_LINE = re.compile(
-    r"(?<![\p{L}\d])(?:Số|SỐ|Sô|Só|So)\s*[:.;]?[ \t]*(?P<num>\d{1,5}[a-zA-Z]?)?[ \t]*(?P<sep>[/-])[ \t]*"
+    r"(?<![\p{L}\d])(?:Số|SỐ|Sô|Só|So|S6)\s*[:.;]?[ \t]*"
+    r"(?:(?P<num>\d{1,5}[a-zA-Z]?)|(?P<junk>(?!\d{1,5}[a-zA-Z]?[ \t]*[/-])[^\s/]{1,5}))?"  # junk: a scribble OCR could not read
+    r"[ \t]*(?P<sep>[/-])[ \t]*"
     r"(?P<sym>[\p{L}\d][\p{L}\d&.\-/]*[\p{L}\d])"
 )
 SUBJECT_START = re.compile(r"^(?:V/[vV]|v/v|Về việc|VỀ VIỆC)\b[ \t]*[:.]?[ \t]*")
@@ -66,6 +68,7 @@ class Header:
     urgency: Extracted[str] | None = None
     confidentiality: Extracted[str] | None = None
     is_draft: bool = False
+    unreadable_number: bool = False
     end: int = 0
     """Offset where the header ends and the document proper begins."""
     used: list[Span] = field(default_factory=list)
@@ -202,6 +205,9 @@ def extract_header(text: str, lines: list[Line] | None = None) -> Header:
         h.symbol = Extracted[str](value=sym, span=(num_m.start("sym"), num_m.start("sym") + len(sym)), confidence=0.97)
         if num_m["num"]:
             h.number = Extracted[str](value=num_m["num"], span=num_m.span("num"), confidence=0.97)
+        elif num_m["junk"]:
+            h.unreadable_number = True
+            h.warnings.append(f"number unreadable in the text ({num_m['junk']!r}): left empty")
         h.used.append(num_m.span())
 
     # Place and date: the first long date in the header preceded by ", " (else the first one).

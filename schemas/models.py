@@ -184,6 +184,8 @@ class SourceInfo(BaseModel):
     media_type: str = "text/plain"
     pages: int | None = None
     encoding: str | None = None
+    ocr: bool = False
+    ocr_confidence: list[float] = Field(default_factory=list, description="mean word confidence per OCR page, 0–100")
 
 
 class Dispatch(BaseModel):
@@ -215,6 +217,10 @@ class Dispatch(BaseModel):
     tasks: list[Task] = Field(default_factory=list)
     deadlines: list[Deadline] = Field(default_factory=list)
     key: str | None = Field(None, description="canonical key of this document")
+    received_number: Extracted[str] | None = Field(None, description="số đến, from the incoming stamp (ĐẾN)")
+    received_date: Extracted[str] | None = Field(None, description="ngày đến, from the incoming stamp (ĐẾN)")
+    needs_review: bool = Field(False, description="a person should check or fill in some fields")
+    review_reasons: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     source: SourceInfo = Field(default_factory=SourceInfo)
     extractor_version: str = ""

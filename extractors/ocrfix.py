@@ -1,0 +1,117 @@
+"""Post-correction of OCR text against the language of administrative documents.
+
+Tesseract's ``vie`` model swaps tone marks and look-alike letters (``QUYÉT ĐỊNH``, ``Chú tịch``,
+``ửy ban``, ``Hội đông``), glues numbers to words (``ngày23``), reads digits as letters or
+brackets (``1]``, ``l0``, ``O5``) and ``Đ`` as ``D`` in symbols (``QD-UBND``). This module repairs
+what the domain makes unambiguous:
+
+- phrases of the lexicon in ``data/ocr_lexicon.txt`` whose diacritic-free form matches;
+- digits inside the numbers of a date or of ``Số:`` lines;
+- symbol parts that become a known abbreviation (``QD`` → ``QĐ``, ``HDND`` → ``HĐND``).
+
+Every repair is recorded, so a value extracted from repaired text gets a lowered confidence.
+Clean text passes unchanged (the repairs only fire on forms that are not correct Vietnamese).
+
+>>> from extractors.normalize import normalize
+>>> n, repaired = ocr_repair(normalize("QUYÉT ĐỊNH\\nChú tịch ửy ban nhân dân tỉnh, ngày23 tháng 1] năm 2O25"))
+>>> n.text
+'QUYẾT ĐỊNH\\nChủ tịch ủy ban nhân dân tỉnh, ngày 23 tháng 11 năm 2025'
+>>> len(repaired)
+6
+>>> ocr_repair(normalize("yêu cầu Thủ trưởng, Thứ trưởng các cơ sở xây dựng"))[1]  # real words stay
+[]
+>>> ocr_repair(normalize("Số: 12/QD-UBND"))[0].text
+'Số: 12/QĐ-UBND'
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import regex as re
+
+from extractors.lines import fold
+from extractors.normalize import Normalized, apply_edits
+from extractors.tables import DOC_TYPES, ISSUER_ABBREVIATIONS, word_list
+from schemas import Span
+
+_GLUED = re.compile(r"(?<=(?:ngày|Ngày|tháng|Tháng|năm|Năm|Số:|số:|Số|số))(?=\d)")
+_NUMBERISH = re.compile(
+    r"(?<=(?:ngày|tháng|năm|Số:|Số|số)[ \t]{1,3}|\d/)(?=[\dOoIl\]|]*\d[\dOoIl\]|]*\b)[\dOoIl\]|]{1,5}(?![\p{L}])"
+)
+_DIGIT_FOR = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "]": "1", "|": "1"})
+_SYMBOL_PART = re.compile(r"(?<=\d/(?:\d{4}/)?(?:[\p{L}&]+-)*)[\p{L}&]{2,10}(?=[-\s.,;)]|$)")
+_KNOWN_PARTS = {t.abbr for t in DOC_TYPES if t.abbr} | set(ISSUER_ABBREVIATIONS)
+_LOOKALIKE = {"D": "Đ", "0": "O", "1": "I"}
+
+
+@cache
+def _lexicon() -> dict[str, str]:
+    """Folded phrase → phrase, longest first."""
+    phrases = word_list("ocr_lexicon.txt")
+    return {fold(p): p for p in sorted(phrases, key=len, reverse=True)}
+
+
+def _with_case_of(model: str, phrase: str) -> str:
+    """``phrase``'s letters (with their diacritics) in ``model``'s letter case, one by one."""
+    return "".join(p.upper() if m.isupper() else p.lower() if m.islower() else p for m, p in zip(model, phrase, strict=True))
+
+
+def _phrase_edits(text: str) -> list[tuple[int, int, str]]:
+    folded = fold(text)
+    edits = []
+    for key, phrase in _lexicon().items():
+        i = folded.find(key)
+        while i >= 0:
+            j = i + len(key)
+            bounded = (i == 0 or not folded[i - 1].isalnum()) and (j == len(folded) or not folded[j].isalnum())
+            original = text[i:j]
+            if bounded:
+                fixed = _with_case_of(original, phrase)
+                if fixed != original:
+                    edits.append((i, j, fixed))
+            i = folded.find(key, j)
+    return edits
+
+
+def _symbol_edits(text: str) -> list[tuple[int, int, str]]:
+    edits = []
+    for m in _SYMBOL_PART.finditer(text):
+        part = m.group()
+        if part in _KNOWN_PARTS:
+            continue
+        spots = [i for i, c in enumerate(part) if c in _LOOKALIKE][:4]
+        for mask in range(1, 2 ** len(spots)):  # each combination of look-alikes: HDND → HĐND, not HĐNĐ
+            chars = list(part)
+            for bit, i in enumerate(spots):
+                if mask >> bit & 1:
+                    chars[i] = _LOOKALIKE[chars[i]]
+            fixed = "".join(chars)
+            if fixed in _KNOWN_PARTS:
+                edits.append((m.start(), m.end(), fixed))
+                break
+    return edits
+
+
+def ocr_repair(n: Normalized) -> tuple[Normalized, list[Span]]:
+    """Repair OCR slips in normalised text; return the new text and the repaired spans."""
+    repaired: list[Span] = []
+    glued = [(m.start(), m.start(), " ") for m in _GLUED.finditer(n.text)]
+    if glued:
+        n = apply_edits(n, glued)
+        shift = 0
+        for pos, _, _ in glued:
+            repaired.append((pos + shift, pos + shift + 1))
+            shift += 1
+    digits = [(m.start(), m.end(), m.group().translate(_DIGIT_FOR)) for m in _NUMBERISH.finditer(n.text)]
+    digits = [e for e in digits if e[2] != n.text[e[0] : e[1]]]
+    edits = sorted(digits + _symbol_edits(n.text) + _phrase_edits(n.text))
+    kept, last = [], -1
+    for a, b, rep in edits:
+        if a >= last:
+            kept.append((a, b, rep))
+            last = b
+    if kept:
+        n = apply_edits(n, kept)  # all same-length: positions do not move
+        repaired.extend((a, b) for a, b, _ in kept)
+    return n, sorted(repaired)
