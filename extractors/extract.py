@@ -109,7 +109,8 @@ def extract_normalized(n: Normalized, source: SourceInfo | None = None, repaired
     if h.number:
         own.append((h.number.span[0], h.symbol.span[1] if h.symbol else h.number.span[1]))
     d.references = extract_references(text, exclude=own)
-    d.named_references = extract_named_references(text[:body_end] if body_end else text)
+    # a programme named in a numbered reference's title is part of that reference, not another one
+    d.named_references = extract_named_references(text, exclude=[r.span for r in d.references] + [(body_end, len(text))])
     if h.symbol:
         d.key = document_key(h.number.value if h.number else None, h.symbol.value, doc_date.year if doc_date else None)
     d.text = text

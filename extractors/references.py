@@ -31,7 +31,12 @@ NAMED_STARTS = word_list("named_reference_starts.txt")
 _NAMED = re.compile(
     r"(?<![\p{L}])(?P<head>" + "|".join(re.escape(w) for w in NAMED_STARTS) + r")\s+(?P<rest>\p{L}[^;.\n(]{8,200})"
 )
-_NAMED_STOP = re.compile(r",\s+(?=\p{Lu})|\s+(?:số|của|ngày|đã|được|và\s+(?:các|Đề án|Kế hoạch))\b|\s*$")
+_NAMED_STOP = re.compile(
+    r",\s+(?!bổ\s+sung|chống)|\s+(?:số\s+\d|của\s+(?!Luật)|ngày\s+\d|đã|được|do|tại|theo|và\s+(?:các|Đề án|Kế hoạch|Nghị))\b"
+    r"|\s+(?=ngày\s+\d)|\s*$"
+)
+_NOT_FIRST = set(word_list("named_reference_not_first.txt"))
+_LAW_DATE = re.compile(r"\s+ngày\s+\d{1,2}(?:/\d{1,2}/\d{4}|\s+tháng\s+\d{1,2}\s+năm\s+\d{4})")
 
 
 def _title_end(text: str, s: int, limit: int) -> int:
@@ -186,8 +191,14 @@ def extract_named_references(text: str, exclude: list[Span] | None = None) -> li
         if any(a <= m.start() < b for a, b in exclude):
             continue
         rest_s = m.start("rest")
+        first = m["rest"].split(maxsplit=1)[0] if m["rest"].split() else ""
+        named_like = first[:1].isupper() or first[:1] in "“\"" or re.search(r"giai đoạn \d{4}|quốc gia", m["rest"][:160])
+        if first.lower() in _NOT_FIRST or (m["head"] == "Chương trình" and not named_like):
+            continue  # "Đề án trên địa bàn ...": the word used as a plain noun
         stop = _NAMED_STOP.search(text, rest_s - 1, m.end())
         e = stop.start() if stop else m.end()
+        if m["head"] in ("Luật", "Bộ luật") and (law_date := _LAW_DATE.match(text, e)):
+            e = law_date.end()  # "Luật Lưu trữ ngày 11 tháng 11 năm 2011": the date tells two laws apart
         name = re.sub(r"\s+", " ", text[m.start() : e]).strip(" ,")
         words = name.split()
         if len(words) < 4 or NUMBER_SYMBOL.search(name):

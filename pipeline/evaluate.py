@@ -125,6 +125,11 @@ def similar(a: str | None, b: str | None, threshold: float = 0.6) -> bool:
     return len(ta & tb) / len(ta | tb) >= threshold
 
 
+def _undated(name: str | None) -> str | None:
+    """A law's name without its adoption date (annotators differ on including it)."""
+    return re.sub(r"\s+ngày\s+\d.*$", "", name or "") or None
+
+
 def _purpose(p: str | None) -> str | None:
     return norm(re.sub(r"^(?:để|de)\s+", "", p or "", flags=re.I)) or None
 
@@ -169,7 +174,8 @@ def score_document(pred: Dispatch, gold: dict, scores: dict[str, Score], doc: st
         sc("references.date").add_scalar(p.get("date"), g.get("date"))
         sc("references.issuer").add_scalar(p.get("issuer"), g.get("issuer"))
     sc("named_references").add_lists(
-        plain.get("named_references") or [], gold.get("named_references") or [], lambda p, g: similar(p, g, 0.5)
+        plain.get("named_references") or [], gold.get("named_references") or [],
+        lambda p, g: similar(_undated(p), _undated(g), 0.5),
     )
 
     def task_same(p: dict, g: dict) -> bool:
