@@ -63,6 +63,16 @@ def parse_number_symbol(text: str) -> tuple[str, str] | None:
     return m["num"], (f"{m['year']}/" if m["year"] else "") + m["sym"]
 
 
+def name_key(name: str) -> str:
+    """The key of a programme or law cited by name, equal across spacing and diacritics.
+
+    >>> name_key("Chương trình tổng thể CCHC giai đoạn 2021 - 2030") == name_key("Chuong trinh tong the CCHC giai doan 2021-2030")
+    True
+    """
+    folded = re.sub(r"\s*([-–/])\s*", "-", fold(name))
+    return "name:" + " ".join(re.sub(r"[“”\"'(),.;:]", " ", folded).split())
+
+
 def number_symbol(number: str | None, symbol: str | None) -> str:
     """How a number and symbol are written: ``2629/QĐ-UBND``, ``12-NQ/TU`` (Party style), ``…/SNV``.
 

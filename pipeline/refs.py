@@ -23,7 +23,7 @@ import json
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
-from extractors.keys import key_prefix, number_symbol
+from extractors.keys import key_prefix, name_key, number_symbol
 from pipeline.store import Store
 
 
@@ -88,12 +88,34 @@ def find(store: Store, key_or_id: str) -> tuple[list[Node], str | None]:
         return [], text
     prefix = key_prefix(text)
     if prefix is None:
-        raise NotFound(f"not a document id, key, or number/symbol: {key_or_id!r}")
+        named = named_keys(store, text)
+        if len(named) == 1:
+            return [], named[0]
+        if named:
+            raise NotFound(f"{key_or_id!r} matches {len(named)} programmes cited by name; be more precise: "
+                           + "; ".join(k[5:] for k in named[:5]))
+        raise NotFound(f"not a document id, key, number/symbol, or programme cited by name: {key_or_id!r}")
     if prefix.endswith("@"):
         rows = _docs(store, "key_base = ?", [prefix[:-1]])
     else:
         rows = _docs(store, "key = ?", [prefix])
     return [_doc_node(r) for r in rows], prefix
+
+
+def named_keys(store: Store, words: str) -> list[str]:
+    """Keys of unnumbered references whose name contains ``words`` (diacritics optional).
+
+    >>> from pipeline.store import Store
+    >>> from extractors.extract import extract
+    >>> s = Store(":memory:")
+    >>> _ = s.add(extract("BỘ NỘI VỤ\\nSố: 5/BNV-CCHC\\nHà Nội, ngày 02 tháng 3 năm 2023\\nV/v CCHC\\nKính gửi: Các Bộ.\\n"
+    ...                   "Thực hiện Chương trình tổng thể cải cách hành chính nhà nước giai đoạn 2021-2030; Bộ đề nghị."), "h")
+    >>> named_keys(s, "chuong trinh tong the")
+    ['name:chuong trinh tong the cai cach hanh chinh nha nuoc giai doan 2021-2030']
+    """
+    pattern = "%" + name_key(words)[len("name:"):] + "%"
+    rows = store.db.execute("SELECT DISTINCT key FROM refs WHERE key LIKE 'name:%' AND key LIKE ? ORDER BY key", [pattern])
+    return [r[0] for r in rows]
 
 
 def _cites(store: Store, node: Node) -> list[tuple[Edge, Node]]:
@@ -139,6 +161,9 @@ def graph(store: Store, key_or_id: str, depth: int = 1, direction: str = "both")
             raise NotFound(f"nothing matches {key_or_id!r}")
         # a document not in the archive: show who cites it
         label = key_or_id.strip()
+        if key.startswith("name:"):
+            row = store.db.execute("SELECT title FROM refs WHERE key = ? LIMIT 1", [key]).fetchone()
+            label = row[0] if row else key[5:]
         roots = [Node(key, key, label, False)]
         if not _cited_by(store, roots[0]):
             raise NotFound(f"{key_or_id!r} is neither stored nor cited by a stored document")

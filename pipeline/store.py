@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from extractors.keys import fold_symbol
+from extractors.keys import fold_symbol, name_key
 from extractors.lines import fold
 from schemas import Dispatch
 
@@ -291,7 +291,7 @@ class Store:
             for r in d.references
         ] + [
             {
-                "document_id": doc_id, "key": "name:" + fold(n.value), "title": n.value,
+                "document_id": doc_id, "key": name_key(n.value), "title": n.value,
                 "start": _sp(n, 0), "end": _sp(n, 1), "in_footnote": 0, "mentions": 1,
             }
             for n in d.named_references
