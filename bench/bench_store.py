@@ -80,21 +80,14 @@ def build(db: Path, n: int, workers: int) -> None:
     t0 = time.perf_counter()
     done = 0
     with mp.get_context("fork").Pool(workers) as pool:
-        batch = []
-        for item in pool.imap(_extract, range(start, n), chunksize=64):
-            batch.append(item)
-            if len(batch) >= 500:
-                with store.transaction():
-                    for sha_, d_, w_ in batch:
-                        store.add(d_, sha_, path=f"generated/{sha_[:12]}.txt", words=w_)
-                done += len(batch)
-                batch = []
-                rate = done / (time.perf_counter() - t0)
-                print(f"  {start + done:>7} documents, {rate:.0f} docs/s", end="\r", flush=True)
-        with store.transaction():
-            for sha_, d_, w_ in batch:
-                store.add(d_, sha_, path=f"generated/{sha_[:12]}.txt", words=w_)
-        done += len(batch)
+        for chunk in range(start, n, 1000):  # bounded: results never pile up ahead of the writer
+            batch = pool.map(_extract, range(chunk, min(n, chunk + 1000)), chunksize=50)
+            with store.transaction():
+                for sha_, d_, w_ in batch:
+                    store.add(d_, sha_, path=f"generated/{sha_[:12]}.txt", words=w_)
+            done += len(batch)
+            rate = done / (time.perf_counter() - t0)
+            print(f"  {start + done:>7} documents, {rate:.0f} docs/s", end="\r", flush=True)
     secs = time.perf_counter() - t0
     print(f"\ningest: {done} documents in {secs:.0f} s → {done / secs:.0f} documents/s with {workers} workers")
 
@@ -160,10 +153,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--reuse", action="store_true", help="keep an existing store, only time queries")
+    ap.add_argument("--resume", action="store_true", help="keep an existing store and add documents up to --n")
     args = ap.parse_args()
-    if not args.reuse:
+    if not (args.reuse or args.resume):
         for f in args.db.parent.glob(args.db.name + "*"):
             f.unlink()
+    if not args.reuse:
         build(args.db, args.n, args.workers)
     measure(args.db, args.queries)
 

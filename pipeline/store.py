@@ -347,16 +347,16 @@ class Store:
         """
         bases = {key_base(k) for k in keys if k and not k.startswith("name:")}
         for base in bases:
+            # two statements, each answered from an index (an OR across them would scan documents)
             self.db.execute(
-                """
-                UPDATE refs SET target_id = (
-                    SELECT MIN(d.id) FROM documents d
-                    WHERE d.key = refs.key
-                       OR (refs.key LIKE '%@?' AND d.key_base = refs.key_base
-                           AND (SELECT COUNT(*) FROM documents d2 WHERE d2.key_base = refs.key_base) = 1)
-                )
-                WHERE key_base = ?
-                """,
+                "UPDATE refs SET target_id = (SELECT MIN(d.id) FROM documents d WHERE d.key = refs.key) "
+                "WHERE key_base = ? AND key NOT LIKE '%@?'",
+                [base],
+            )
+            self.db.execute(
+                "UPDATE refs SET target_id = CASE WHEN (SELECT COUNT(*) FROM documents d WHERE d.key_base = refs.key_base) = 1 "
+                "THEN (SELECT d.id FROM documents d WHERE d.key_base = refs.key_base) END "
+                "WHERE key_base = ? AND key LIKE '%@?'",
                 [base],
             )
 
