@@ -18,7 +18,6 @@ import multiprocessing as mp
 import os
 import random
 import re
-import statistics
 import time
 from pathlib import Path
 

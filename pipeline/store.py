@@ -112,6 +112,7 @@ class Store:
         self.db = sqlite_utils.Database(path if path == ":memory:" else str(path))
         if path != ":memory:":
             self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA busy_timeout=10000")  # wait for another writer (watcher, ingest) instead of failing
         self.db.execute("PRAGMA foreign_keys=ON")
         self._create()
 
