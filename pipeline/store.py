@@ -297,7 +297,10 @@ class Store:
             }
             for n in d.named_references
         ])
-        self.relink([d.key, *(r.key for r in d.references)])
+        if old_tasks is None:
+            self._link_new(doc_id, d.key)
+        else:
+            self.relink([d.key, *(r.key for r in d.references)])
         new_rows = [
             {
                 "document_id": doc_id, "seq": i, "assignee": _v(t.assignee),
@@ -338,6 +341,29 @@ class Store:
                 index_words(d) if words is None else words,
             ],
         )
+
+    def _link_new(self, doc_id: int, key: str | None) -> None:
+        """Links for a document just added: its own references, and those waiting for it.
+
+        Touches only those rows (a decision cited by thousands of documents is not revisited
+        each time one more cites it); gives the same links as :meth:`relink`.
+        """
+        self.db.execute(
+            "UPDATE refs SET target_id = CASE WHEN key LIKE '%@?' THEN "
+            "  CASE WHEN (SELECT COUNT(*) FROM documents d WHERE d.key_base = refs.key_base) = 1 "
+            "  THEN (SELECT d.id FROM documents d WHERE d.key_base = refs.key_base) END "
+            "ELSE (SELECT MIN(d.id) FROM documents d WHERE d.key = refs.key) END "
+            "WHERE document_id = ? AND key NOT LIKE 'name:%'",
+            [doc_id],
+        )
+        if key:
+            self.db.execute("UPDATE refs SET target_id = ? WHERE key = ? AND target_id IS NULL", [doc_id, key])
+            base = key_base(key)
+            self.db.execute(
+                "UPDATE refs SET target_id = CASE WHEN (SELECT COUNT(*) FROM documents d WHERE d.key_base = ?) = 1 "
+                "THEN ? END WHERE key_base = ? AND key LIKE '%@?'",
+                [base, doc_id, base],
+            )
 
     def relink(self, keys: Iterable[str | None]) -> None:
         """Point every reference with one of ``keys`` at the stored document it names.
