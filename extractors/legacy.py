@@ -69,29 +69,39 @@ _TCVN3_GLYPH = re.compile(r"(?<=\p{L})[\u2212\u2219]|[\u2212\u2219](?=\p{L})|(?<
 _GLYPH_BYTES = {"\u2212": "\u00ad", "\u2219": "\u00b7", "-": "\u00ad"}
 
 
-def convert(text: str, encoding: str) -> str:
-    """Convert TCVN3 or VNI look-alike ``text`` to Unicode NFC; unknown characters pass through."""
+def convert(text: str, encoding: str, recase: bool = True) -> str:
+    """Convert TCVN3 or VNI look-alike ``text`` to Unicode NFC; unknown characters pass through.
+
+    TCVN3 has no toned capitals; with ``recase`` the words and lines typed in capitals get
+    theirs back (:func:`recase_caps`). A caller that sees only single words passes ``False``
+    and recases whole lines itself.
+    """
     table = _table(encoding)
     if encoding == "tcvn3":
         text = _TCVN3_GLYPH.sub(lambda m: _GLYPH_BYTES[m.group()], text)
     out = _pattern(encoding).sub(lambda m: table[m.group()], text)
-    if encoding == "tcvn3":
-        out = _recase_caps(out)
+    if encoding == "tcvn3" and recase:
+        out = recase_caps(out)
     return unicodedata.normalize("NFC", out)
 
 
 _TOKEN = re.compile(r"\S+")
+_CELLS = re.compile(r"(\n|\||\t)")
+"""Lines, and the cells of a table row, are cased separately."""
 
 
 def _kind(word: str) -> str:
-    """``caps`` (two or more ASCII letters, all capitals), ``lower`` (an ASCII small letter) or ``?``."""
+    """``caps`` (two or more ASCII letters, all capitals), ``lower`` (an ASCII small letter) or ``?``
+    (too few letters to tell, or a number and symbol)."""
     letters = [c for c in word if c.isascii() and c.isalpha()]
+    if any(c.isdigit() for c in word):
+        return "?"  # symbols like 215/SNNMT-QL§§ say nothing about the line's case
     if any(c.islower() for c in letters):
         return "lower"
     return "caps" if len(letters) >= 2 else "?"
 
 
-def _recase_caps(text: str) -> str:
+def recase_caps(text: str) -> str:
     """Upper-case the toned letters of words typed in capitals (TCVN3 has no toned capitals).
 
     ``UBND TØNH`` converts to ``UBND TỉNH``; a word whose ASCII letters are all capitals is a
@@ -100,7 +110,10 @@ def _recase_caps(text: str) -> str:
     word, or two words or more that all begin with a capital.
     """
     out = []
-    for line in text.split("\n"):
+    for line in _CELLS.split(text):
+        if _CELLS.fullmatch(line):
+            out.append(line)
+            continue
         words = _TOKEN.findall(line)
         kinds = [_kind(w) for w in words]
         lettered = [w for w in words if any(c.isalpha() for c in w)]
@@ -113,7 +126,7 @@ def _recase_caps(text: str) -> str:
             return w.upper() if caps_line or _kind(w) == "caps" else w
 
         out.append(_TOKEN.sub(fix, line))
-    return "\n".join(out)
+    return "".join(out)
 
 
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
@@ -138,12 +151,12 @@ def font_encoding(fontname: str | None) -> str | None:
     return None
 
 
-def convert_font_text(text: str, fontname: str | None) -> str:
+def convert_font_text(text: str, fontname: str | None, recase: bool = True) -> str:
     """Convert ``text`` set in ``fontname`` if that is a legacy font (``.VnTimeH``-style → caps)."""
     encoding = font_encoding(fontname)
     if encoding is None:
         return text
-    out = convert(text, encoding)
+    out = convert(text, encoding, recase)
     family = _font_family(fontname or "")
     if encoding == "tcvn3" and family.upper().endswith("H"):
         out = out.upper()
@@ -157,7 +170,7 @@ _SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
     r"(?:oai|oay|oao|oeo|uây|uôi|ươi|ươu|uyê|uya|uyu|iêu|yêu|ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi"
     r"|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|yê|[aăâeêioôơuưy])"
-    r"(?:ch|ng|nh|[cmnpt])?$"
+    r"(?:ch|ng|nh|[cmnptk])?$"  # k: ethnic place names (Đắk Lắk)
 )
 _WORD = re.compile(r"[^\W\d_]+")
 

@@ -279,11 +279,10 @@ from pipeline.cli_tasks import export, tasks  # noqa: E402
 main.add_command(tasks)
 main.add_command(export)
 
+from pipeline.cli_watch import watch  # noqa: E402
+
+main.add_command(watch)
 
 
 if __name__ == "__main__":
     main()
-
-from pipeline.cli_watch import watch  # noqa: E402
-
-main.add_command(watch)

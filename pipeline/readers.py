@@ -56,19 +56,19 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_VIETNAMESE = set("ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
-
-
-def _vietnamese_share(text: str) -> float:
-    letters = [c for c in unicodedata.normalize("NFC", text) if c.isalpha()]
-    return sum(c.lower() in _VIETNAMESE for c in letters) / len(letters) if letters else 0.0
+_LEGACY_NAMES = {"cp1258": "Windows-1258 (legacy Vietnamese code page)", "tcvn3": "TCVN3 (ABC, .VnTime fonts)", "vni": "VNI (VNI-Times fonts)"}
 
 
 def decode_text(data: bytes) -> tuple[str, str, list[str]]:
-    """Decode bytes of a text file: UTF-8 (BOM or not), UTF-16 with BOM, or Windows-1258.
+    """Decode bytes of a text file: UTF-8 (BOM or not), UTF-16 with BOM, or a legacy encoding.
 
-    Raises :class:`ReadError` for binary data and for legacy encodings we cannot tell apart.
+    Legacy Vietnamese text — Windows-1258 bytes, TCVN3 (ABC) or VNI bytes, or UTF-8 text that
+    holds TCVN3/VNI look-alike characters (``Céng hoµ x· héi``) — is recognised by
+    :mod:`extractors.legacy` and converted, with a warning. Raises :class:`ReadError` for binary
+    data and for 8-bit text that reads as none of those.
     """
+    from extractors import legacy
+
     warnings: list[str] = []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16", warnings
@@ -77,19 +77,20 @@ def decode_text(data: bytes) -> tuple[str, str, list[str]]:
     try:
         text = data.decode("utf-8-sig")
         enc = "utf-8"
+        found = legacy.detect(text)
+        if found:
+            text = legacy.convert(text, found)
+            enc = f"utf-8+{found}"
+            warnings.append(f"text typed in the legacy {_LEGACY_NAMES[found]} encoding: converted to Unicode")
     except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1258")
-        except UnicodeDecodeError:
-            text = ""
-        if text and _vietnamese_share(text) > 0.05 and not any("\x80" <= c <= "\x9f" for c in text):
-            warnings.append("decoded as Windows-1258 (legacy Vietnamese code page), not UTF-8")
-            enc = "cp1258"
-        else:
+        decoded = legacy.decode_bytes(data)
+        if decoded is None or (decoded[1] == "cp1258" and any("\x80" <= c <= "\x9f" for c in decoded[0])):
             raise ReadError(
-                "not UTF-8 text: looks like a legacy 8-bit encoding (TCVN3/ABC, VNI or another code page); "
+                "not UTF-8 text, and not readable as Vietnamese in Windows-1258, TCVN3 (ABC) or VNI; "
                 "save it as UTF-8 (Unicode) and try again"
             ) from None
+        text, enc = decoded
+        warnings.append(f"decoded as {_LEGACY_NAMES[enc]}, not UTF-8" + ("" if enc == "cp1258" else ": converted to Unicode"))
     controls = sum(1 for c in text[:20000] if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
     if controls > max(8, len(text[:20000]) // 100):
         raise ReadError("binary data (control characters): not a text document")
@@ -137,3 +138,31 @@ def read_text(path: Path) -> ReadResult:
         text=text, sha256=sha256_of(data), media_type="text/markdown" if suffix == ".md" else "text/plain",
         encoding=enc, pages=[Page(1, 0, len(text))], warnings=warnings,
     )
+
+
+# --- PDF, scans and Word files (issue 5). Each reader is imported when first used, so that
+# ``import pipeline.readers`` stays fast and a machine without tesseract can still read text.
+
+
+def _read_pdf(path: Path, data: bytes) -> ReadResult:
+    from pipeline.read_pdf import read_pdf
+
+    return read_pdf(path, data)
+
+
+def _read_image(path: Path, data: bytes) -> ReadResult:
+    from pipeline.ocr import read_image
+
+    return read_image(path, data)
+
+
+def _read_docx(path: Path, data: bytes) -> ReadResult:
+    from pipeline.read_docx import read_docx
+
+    return read_docx(path, data)
+
+
+READERS[".pdf"] = _read_pdf
+READERS[".docx"] = _read_docx
+for _suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
+    READERS[_suffix] = _read_image

@@ -1,0 +1,174 @@
+"""Speed and accuracy of the real-input readers, on renderings of the corpus. Prints; asserts nothing.
+
+1. Born-digital PDFs: pages per second through ``read_pdf`` (layout rebuilt), with a pool of
+   worker processes (target: ≥ 20 pages/s on 2 cores).
+2. Scans at 200 and 300 dpi: OCR seconds per page through the reader (greyscale, deskew, TSV,
+   layout) with 2 workers, next to the bare ``tesseract IMAGE stdout -l vie`` on the same page
+   images with 2 at a time (target: within 1.1×).
+3. Field accuracy (``pipeline.evaluate.score_document``, macro-F1) on the corpus text, on its
+   born-digital PDF renderings and on its scanned renderings (target: scans within 5 points of
+   text).
+
+    python bench/bench_inputs.py              # whole corpus, several minutes
+    python bench/bench_inputs.py --limit 8    # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+os.environ["OMP_THREAD_LIMIT"] = "1"
+os.environ["CONGVAN_OCR_WORKERS"] = "1"  # parallelism comes from the pools below
+
+
+def _render(job: tuple[str, str, str, int]) -> list[str]:
+    from render import degrade, rasterize, render_pdf, render_scan
+
+    name, kind, folder, dpi = job
+    out = Path(folder)
+    if kind == "pdf":
+        return [str(render_pdf(name, out / f"{name}.pdf"))]
+    if kind == "scan-pdf":
+        return [str(render_scan(name, out / f"{name}.{dpi}.pdf", dpi=dpi, seed=sum(map(ord, name))))]
+    # page images for the OCR timing
+    pdf = render_pdf(name, out / f"{name}.born.pdf")
+    paths = []
+    for i, img in enumerate(rasterize(pdf, dpi)):
+        p = out / f"{name}.{dpi}.p{i + 1}.png"
+        degrade(img, angle=1.3 if i % 2 else -1.1, seed=i).save(p, dpi=(dpi, dpi))
+        paths.append(str(p))
+    return paths
+
+
+def _read(path: str) -> tuple[str, int, str, float]:
+    """Read one file; also the CPU seconds it took, this process's and its tesseract children's."""
+    from pipeline.readers import read_file
+
+    c0 = _cpu()
+    r = read_file(Path(path))
+    return path, len(r.pages), r.text, _cpu() - c0
+
+
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _raw_tesseract(path: str) -> None:
+    """The bare ``tesseract IMAGE stdout -l vie`` on one page."""
+    subprocess.run(["tesseract", path, "stdout", "-l", "vie"], capture_output=True, check=True)
+
+
+def _children_cpu() -> float:
+    k = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return k.ru_utime + k.ru_stime
+
+
+def _timed_map(pool, fn, items: list) -> tuple[list, float]:
+    t = time.perf_counter()
+    out = list(pool.map(fn, items))
+    return out, time.perf_counter() - t
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def bench_pdf(names: list[str], folder: Path, workers: int) -> dict[str, str]:
+    with ProcessPoolExecutor(workers) as pool:
+        pdfs = [p for ps in pool.map(_render, [(n, "pdf", str(folder), 0) for n in names]) for p in ps]
+        list(pool.map(_read, pdfs[: 2 * workers]))  # warm: imports and file cache in every worker
+        results, wall = _timed_map(pool, _read, pdfs)
+    pages = sum(n for _, n, _, _ in results)
+    cpu = sum(c for *_, c in results)
+    print(f"born-digital PDF: {len(pdfs)} files, {pages} pages ({_load()})")
+    print(f"  {workers} processes, wall : {pages / wall:6.1f} pages/s  (target ≥ 20 on 2 cores)")
+    print(f"  CPU per page      : {1000 * cpu / pages:6.0f} ms = {pages / cpu:.1f} pages/s per core, "
+          f"{workers * pages / cpu:.1f} pages/s on {workers} idle cores")
+    return {Path(p).name.removesuffix(".pdf"): text for p, _, text, _ in results}
+
+
+def bench_ocr(names: list[str], folder: Path, dpi: int, workers: int, max_pages: int) -> None:
+    with ProcessPoolExecutor(workers) as pool:
+        images: list[str] = []
+        for ps in pool.map(_render, [(n, "images", str(folder), dpi) for n in names]):
+            images += ps
+            if len(images) >= max_pages:
+                break
+        images = images[:max_pages]
+        list(pool.map(_read, images[:workers]))  # warm
+        k0 = _children_cpu()  # the pool's workers are alive: only the tesseract runs end meanwhile
+        with ThreadPoolExecutor(workers) as threads:
+            _, raw_wall = _timed_map(threads, _raw_tesseract, images)
+        raw_cpu = _children_cpu() - k0
+        results, wall = _timed_map(pool, _read, images)
+    n = len(images)
+    cpu = sum(c for *_, c in results)
+    print(f"scans at {dpi} dpi: {n} pages, {workers} at a time ({_load()})")
+    print(f"  raw tesseract : {raw_wall / n:5.2f} s/page wall, {raw_cpu / n:5.2f} CPU-s/page")
+    print(f"  congvan OCR   : {wall / n:5.2f} s/page wall, {cpu / n:5.2f} CPU-s/page"
+          f"  = {wall / raw_wall:.2f}× raw wall, {cpu / raw_cpu:.2f}× raw CPU (target ≤ 1.1×)")
+
+
+def bench_accuracy(names: list[str], folder: Path, pdf_texts: dict[str, str], dpi: int, workers: int) -> None:
+    from render import load
+
+    from extractors.extract import extract
+    from pipeline.evaluate import Report, score_document
+
+    with ProcessPoolExecutor(workers) as pool:
+        scans = [p for ps in pool.map(_render, [(n, "scan-pdf", str(folder), dpi) for n in names]) for p in ps]
+        scan_results, wall = _timed_map(pool, _read, scans)
+    scan_texts = {Path(p).name.removesuffix(f".{dpi}.pdf"): text for p, _, text, _ in scan_results}
+    pages = sum(n for _, n, _, _ in scan_results)
+    reports = {"text": Report(), "pdf": Report(), f"scan {dpi} dpi": Report()}
+    for name in names:
+        source, gold = load(name)
+        for label, text in (("text", source), ("pdf", pdf_texts[name]), (f"scan {dpi} dpi", scan_texts[name])):
+            score_document(extract(text), gold, reports[label].scores, name)
+            reports[label].documents += 1
+    print(f"field accuracy over {len(names)} documents (macro-F1; scans: {pages} pages OCR'd in {wall:.0f} s)")
+    base = reports["text"].macro
+    for label, rep in reports.items():
+        print(f"  {label:<14} {rep.macro:.3f}  ({100 * (rep.macro - base):+.1f} points)")
+    fields = [f for f in reports["text"].scores if any(abs(r.scores[f].f1 - reports["text"].scores[f].f1) > 0.0005 for r in reports.values())]
+    if fields:
+        print("  fields that differ: " + ", ".join(
+            f"{f} " + "/".join(f"{r.scores[f].f1:.2f}" for r in reports.values()) for f in fields
+        ))
+
+
+def main() -> None:
+    from render import corpus_names
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, default=None, help="only the first N corpus documents")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--ocr-pages", type=int, default=12, help="pages timed per resolution")
+    ap.add_argument("--scan-dpi", type=int, default=300, help="resolution of the scans scored for accuracy")
+    ap.add_argument("--skip-accuracy", action="store_true")
+    args = ap.parse_args()
+    names = corpus_names()[: args.limit] if args.limit else corpus_names()
+    print(f"bench_inputs: {len(names)} corpus documents, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory(prefix="congvan-bench-") as tmp:
+        folder = Path(tmp)
+        pdf_texts = bench_pdf(names, folder, args.workers)
+        for dpi in (200, 300):
+            bench_ocr(names, folder, dpi, args.workers, args.ocr_pages)
+        if not args.skip_accuracy:
+            bench_accuracy(names, folder, pdf_texts, args.scan_dpi, args.workers)
+
+
+if __name__ == "__main__":
+    main()
