@@ -15,6 +15,7 @@ with a symbol in the query (``2629/QĐ-UBND``, ``2629/QDUBND``) also matches the
 
 from __future__ import annotations
 
+import re as stdre
 from dataclasses import dataclass
 
 import regex as re
@@ -24,7 +25,7 @@ from extractors.lines import fold
 from pipeline.store import Store, compound_words
 
 MAX_TERMS = 32
-SNIPPET_SCAN = 20_000
+SNIPPET_SCAN = 8_000
 """Snippets look for the query in the first this many characters of a document."""
 
 
@@ -89,13 +90,13 @@ def snippet(text: str, query: str, width: int = 160, mark: tuple[str, str] = ("[
     words = re.findall(r"\w+", fold(query))[:MAX_TERMS]
     ftext = fold(text[:SNIPPET_SCAN])
     spans = []
-    if words:
-        alternation = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-        spans = [m.span() for m in re.finditer(rf"(?<!\w)(?:{alternation})(?!\w)", ftext)]
+    if words:  # the standard library's re: several times faster than regex for this plain pattern
+        alternation = "|".join(stdre.escape(w) for w in sorted(set(words), key=len, reverse=True))
+        spans = [m.span() for m in stdre.finditer(rf"\b(?:{alternation})\b", ftext)]
     if not spans:
         return re.sub(r"\s+", " ", text[:width]).strip()
     # centre on the whole query where it occurs as a phrase, else on the densest cluster of words
-    phrase = re.search(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)", ftext) if words else None
+    phrase = stdre.search(r"\b" + r"\W+".join(stdre.escape(w) for w in words) + r"\b", ftext) if words else None
     if phrase:
         anchor = phrase.start()
     else:
