@@ -19,7 +19,12 @@ from pathlib import Path
 
 import click
 
-from extractors.keys import number_symbol
+def number_symbol(number: str | None, symbol: str | None) -> str:
+    """:func:`extractors.keys.number_symbol`, imported when first needed (keeps start-up fast)."""
+    from extractors.keys import number_symbol as ns
+
+    return ns(number, symbol)
+
 
 DB_OPTION = click.option(
     "--db", "db_path", default="congvan.db", show_default=True, type=click.Path(dir_okay=False),
