@@ -50,6 +50,7 @@ _WORDS = read_tsv("header_words.tsv")
 LOCALITY = tuple(w for w, role in _WORDS if role == "locality")
 AUTHORITY = tuple(w for w, role in _WORDS if role == "authority")
 BODY_STARTS = word_list("body_starts.txt")
+_NUMBERED = re.compile(r"^(?:[IVX]+|\d+)[.)]\s")
 _MARKS_FOLDED = {fold(k): (f, c) for k, (f, c) in MARKS.items()}
 
 
@@ -77,7 +78,7 @@ class Header:
 
 def _starts_body(line: str) -> bool:
     f = fold(line)
-    return any(f.startswith(w + " ") or f == w for w in BODY_STARTS) or bool(re.match(r"^(?:[IVX]+|\d+)[.)]\s", line))
+    return any(f.startswith(w + " ") or f == w for w in BODY_STARTS) or bool(_NUMBERED.match(line))
 
 
 def _cut_segments(line: Line, cuts: list[Span]) -> list[Span]:

@@ -16,6 +16,8 @@ import regex as re
 
 from schemas import Extracted, Span
 
+_BREAK = re.compile(r"\s*\n\s*")
+
 
 @dataclass(frozen=True)
 class Line:
@@ -79,7 +81,9 @@ def value(text: str, start: int, end: int, confidence: float = 1.0, chars: str |
     s, e = strip_span(text, start, end) if chars is None else strip_span(text, start, end, chars)
     if s >= e:
         return None
-    v = re.sub(r"\s*\n\s*", " ", text[s:e])
+    v = text[s:e]
+    if "\n" in v:
+        v = _BREAK.sub(" ", v)
     return Extracted[str](value=v, span=(s, e), confidence=confidence)
 
 

@@ -27,6 +27,7 @@ LABEL = re.compile(r"^(?P<label>[^:;]{2,60}?):\s*(?=\S)")
 PURPOSE = re.compile(r"\((?P<p>[^()]{1,60})\)\s*$")
 COPIES = re.compile(r"\d{1,3}\s*b(?:ản)?")  # "Lưu: VT, TH (03b)": how many copies are kept, not a purpose
 _TERMINATOR = ";.,"
+_NOI_NHAN = re.compile(r"noi\s*nhan\b")
 NAME_LIKE = re.compile(r"^\p{Lu}[\p{Ll}\p{M}'’]*(?:\s+\p{Lu}[\p{Ll}\p{M}'’]*){1,5}$")
 
 
@@ -188,7 +189,7 @@ def extract_distribution(text: str, lines: list[Line] | None = None, start: int 
     """The ``Nơi nhận`` entries (the last ``Nơi nhận`` block at or after ``start``)."""
     lines = split_lines(text) if lines is None else lines
     out = Distribution()
-    heads = [ln for ln in lines if ln.start >= start and re.match(r"noi\s*nhan\b", fold(ln.text))]
+    heads = [ln for ln in lines if ln.start >= start and ln.text[:1] in "NnN" and _NOI_NHAN.match(fold(ln.text))]
     if not heads:
         return out
     head = heads[-1]

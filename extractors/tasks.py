@@ -97,7 +97,7 @@ def _units(text: str, start: int, end: int) -> list[Unit]:
     units: list[Unit] = []
     for ln in split_lines(text[start:end]):
         s, e = start + ln.start, start + ln.end
-        if not ln.text or re.match(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]", ln.text):
+        if not ln.text or ln.text[0] in "¹²³⁴⁵⁶⁷⁸⁹⁰":
             continue
         m = ITEM.match(ln.text)
         prev = units[-1] if units else None
