@@ -71,6 +71,14 @@ def _print_record(d, out=None) -> None:
     for t in plain["tasks"]:
         due = (t["deadline"] or {}).get("date") or (t["deadline"] or {}).get("text") or "no deadline"
         line("task", f"{t['assignee'] or '?'} → {t['action'][:90]} (due: {due})")
+    if d.received_number or d.received_date:
+        line("received", " ".join(x for x in (
+            f"số đến {d.received_number.value}" if d.received_number else "",
+            f"ngày đến {d.received_date.value}" if d.received_date else "") if x))
+    if d.source.ocr_confidence:
+        line("OCR", "page confidence " + ", ".join(f"p{i} {c:.0f}" for i, c in enumerate(d.source.ocr_confidence, 1)))
+    for reason in d.review_reasons:
+        line("NEEDS REVIEW", reason)
     for x in d.warnings:
         line("warning", x)
 
