@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+
 def number_symbol(number: str | None, symbol: str | None) -> str:
     """:func:`extractors.keys.number_symbol`, imported when first needed (keeps start-up fast)."""
     from extractors.keys import number_symbol as ns
@@ -295,6 +296,10 @@ main.add_command(export)
 from pipeline.cli_watch import watch  # noqa: E402
 
 main.add_command(watch)
+
+from pipeline.cli_web import serve  # noqa: E402
+
+main.add_command(serve)
 
 
 if __name__ == "__main__":

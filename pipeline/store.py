@@ -245,6 +245,10 @@ class Store:
         new task is kept, marked ``detached``, so nothing a person wrote is lost.
         """
         with self.transaction():
+            # Human corrections (pipeline.corrections) win over any re-extraction: apply them before writing.
+            from pipeline.corrections import apply_corrections
+
+            d = apply_corrections(self, doc_id, d)
             old_tasks = list(self.db["tasks"].rows_where("document_id = ?", [doc_id], order_by="id"))
             old_key = self.db.execute("SELECT key FROM documents WHERE id = ?", [doc_id]).fetchone()
             self.db["documents"].update(doc_id, self._document_row(d))
