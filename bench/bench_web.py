@@ -106,7 +106,7 @@ def main() -> None:
     mix = queries(store, args.n, rng)
     search_urls = [f"/search?q={quote(q)}" for _, q in mix]
     filtered = [u + rng.choice(["&year=2023", "&type=K%E1%BA%BF+ho%E1%BA%A1ch", "&tasks=overdue", "&page=2"])
-                for u in search_urls[: args.n // 3]]
+                for u in search_urls[: args.n // 6]]
     doc_urls = [f"/documents/{rng.randint(1, top)}" for _ in range(args.n)]
     existing = {r[0] for r in store.db.execute(
         f"SELECT id FROM documents WHERE id IN ({','.join(u.rsplit('/', 1)[1] for u in doc_urls)})").fetchall()}

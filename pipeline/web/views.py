@@ -57,6 +57,7 @@ class WebFilters(Filters):
     today: str = ""
 
     def sql(self) -> tuple[str, list]:
+        """The filter as a condition on ``documents d`` (what :func:`pipeline.search.search` asks for)."""
         where, params = super().sql()
         extra, more = [where], list(params)
         if self.issuer_exact:
@@ -108,7 +109,7 @@ def _facets(store: Store, query: str, filters: WebFilters) -> tuple[int, bool, b
     """
     where, params = filters.sql()
     if query.strip():
-        match = [fts_query(query)]
+        match = [fts_query(query, compounds=[])]  # what the library matches (compounds only re-rank)
         base = ("SELECT d.id, d.doc_type, d.issuer, d.year FROM documents_fts JOIN documents d "
                 f"ON d.id = documents_fts.rowid WHERE documents_fts MATCH ? AND {where} ORDER BY documents_fts.rowid DESC")
         if where == "1":  # no filter: the full-text index alone counts, exactly and fast
