@@ -184,7 +184,8 @@ def search(store: Store, query: str, limit: int = 20, filters: Filters | None = 
         ).fetchall()
         return [Hit(*r[:8], snippet=snippet(r[8], query), score=r[9]) for r in rows]
     match = fts_query(query, compounds=[])
-    scope = "" if where == "1" else f" AND rowid IN (SELECT d.id FROM documents d WHERE {where})"
+    # "+rowid": filter after the full-text match; a bare rowid IN makes SQLite run one FTS lookup per document
+    scope = "" if where == "1" else f" AND +rowid IN (SELECT d.id FROM documents d WHERE {where})"
     row = store.db.execute(
         f"SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?{scope} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
         [match, *params, CANDIDATES - 1],
