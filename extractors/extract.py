@@ -35,6 +35,8 @@ EXTRACTOR_VERSION = "0.1.0"
 """Bumped whenever extraction output changes; stored with each record."""
 
 ANCHORS = ("number", "symbol", "date", "issuer", "doc_type", "recipients", "signer")
+HANDWRITTEN = 0.6
+"""Confidence factor of a value a clerk wrote by hand (two OCR readings agreed, but handwriting)."""
 
 
 def anchors_found(d: Dispatch) -> int:
@@ -133,6 +135,13 @@ def _review(d: Dispatch, h, repaired: list[Span]) -> None:
                 setattr(d, name, x.model_copy(update={"confidence": round(x.confidence * 0.75, 3)}))
                 if name in ("number", "symbol", "date"):
                     reasons.append(f"{name} was repaired from OCR text ({x.value}): check it against the page")
+    hand = d.source.handwritten
+    if d.number is not None and hand.get("number") == d.number.value:
+        d.number = d.number.model_copy(update={"confidence": round(d.number.confidence * HANDWRITTEN, 3)})
+        reasons.append(f"the number is handwritten, read as {d.number.value} by two readings: check it against the page")
+    if d.date is not None and len(d.date.value) == 10 and hand.get("day") and int(hand["day"]) == int(d.date.value[8:]):
+        d.date = d.date.model_copy(update={"confidence": round(d.date.confidence * HANDWRITTEN, 3)})
+        reasons.append(f"the day of the issue date is handwritten, read as {int(hand['day'])}: check it against the page")
     if h.unreadable_number:
         reasons.append("the number is handwritten or unreadable: it was left empty, fill it in")
     elif d.number is None and d.symbol is not None and not d.is_draft:

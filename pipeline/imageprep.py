@@ -20,7 +20,7 @@ gives it the black print alone:
 The incoming stamp is found from the dropped colour itself: the largest red or blue block in the
 top third of the page (:func:`find_stamp_box`). Its crop is kept *with* its colour
 (:attr:`PreparedPage.stamp_image`: the ink dark, the black print under it white) so it can be read
-on its own (:func:`read_stamp`) and handed to the extractors as a separate ``ĐẾN`` / ``Số:`` /
+on its own (:func:`pipeline.stampread.read_stamp`) and handed to the extractors as a separate ``ĐẾN`` / ``Số:`` /
 ``Ngày:`` block — never mixed into the header lines it covers.
 
 The input image is never changed: every step works on copies.
@@ -44,11 +44,9 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
-import regex as re
-from PIL import Image, ImageChops, ImageFilter, ImageOps
+from PIL import Image, ImageChops, ImageFilter
 
 TARGET_DPI = 300
 UPSCALE_BELOW = 170
@@ -74,6 +72,8 @@ BINARISE = False
 """Whether the page is binarised before OCR. Measured on degraded 200-dpi scans and phone photos
 (bench/bench_scans.py --binarise): Tesseract's own Otsu on the cleaned greyscale page read fewer
 character errors than a Sauvola-binarised page; see the report in bench_scans."""
+STAMP_DPI = 400
+"""Resolution the stamp's crop is read at (its handwritten digits are small)."""
 STAMP_MIN_IN = (0.8, 0.4)
 STAMP_MAX_IN = (4.5, 2.6)
 """Width and height (inches) an incoming stamp's block may have."""
@@ -373,10 +373,10 @@ def stamp_crop(rgb: np.ndarray, box: tuple[int, int, int, int], dpi: int, skew: 
     a = rgb[y0:y1, x0:x1].astype(np.int16)
     chroma = a.max(axis=2) - a.min(axis=2)
     strong = chroma[chroma > CHROMA]
-    level = float(np.percentile(strong, 75)) if strong.size else 255.0
+    level = float(np.percentile(strong, 50)) if strong.size else 255.0
     ink = np.clip((chroma - 20) / max(level - 20, 1.0), 0, 1) ** 0.6 * 255  # pale strokes darkened
     crop = Image.fromarray((255 - ink).astype(np.uint8))
-    scale = max(1.0, 2 * TARGET_DPI / dpi)  # small handwriting: read at ~600 dpi
+    scale = max(1.0, STAMP_DPI / dpi)  # small handwriting: read finer than the page
     return _transform(crop, scale, skew)
 
 
@@ -440,226 +440,3 @@ def prepare_page(image: Image.Image, dpi: int | float | None = None, binarise: b
         out, round(dpi * scale) if scale != 1 else dpi, round(scale, 4), round(skew, 2) if abs(skew) >= MIN_SKEW else 0.0,
         round(dropped, 5), evened, binarise, stamp_box, stamp_image,
     )
-
-
-# --- the incoming stamp, read on its own -------------------------------------------------------
-
-_DIGITISH = str.maketrans({"O": "0", "o": "0", "Ô": "0", "Ö": "0", "Ø": "0", "D": "0", "Q": "0", "I": "1", "l": "1",
-                           "i": "1", "|": "1", "]": "1", "[": "1", "!": "1", "¡": "1", "Z": "2", "z": "2", "S": "5",
-                           "s": "5", "B": "8", "g": "9", "q": "9", "⁄": "/"})
-_DEN = re.compile(r"(?<![a-z])[dđ]\W?[eê]\W?n(?![a-z])")
-_NUMBER_LABEL = re.compile(r"^\W*[s$5][^\s]{0,2}[:.]?$")
-_DATE = re.compile(r"(\d{1,2})[/.,-](\d{1,2})[/.,-](\d{4}|\d{2})$")
-DIGIT_LANG = "eng"
-"""Model for the second, digits-only reading of the stamp's values: with ``0-9/`` whitelisted it
-reads handwritten-style digits better than ``vie`` (measured on 24 stamps: 15 numbers right
-against 8, in bench_scans' corpus renderings)."""
-
-
-def _fold(s: str) -> str:
-    from pipeline.layout import fold
-
-    return fold(s)
-
-
-def _digits(text: str) -> str | None:
-    """``text`` as a number (look-alike letters read as digits); ``None`` if it is not one.
-
-    >>> _digits("¡4Ô7"), _digits("1z >b")
-    ('1407', None)
-    """
-    d = text.translate(_DIGITISH).replace(" ", "")
-    return d if d.isdigit() and len(d) <= 6 else None
-
-
-def _date(text: str) -> str | None:
-    """``text`` as a ``dd/mm/yyyy`` date (look-alikes read as digits); ``None`` if it is not one.
-
-    >>> _date("O5⁄12/2023"), _date("05/13/2023")
-    ('05/12/2023', None)
-    """
-    m = _DATE.search(text.translate(_DIGITISH).replace(" ", ""))
-    if not m or not (1 <= int(m[1]) <= 31 and 1 <= int(m[2]) <= 12) or (len(m[3]) == 4 and not 1975 <= int(m[3]) <= 2100):
-        return None
-    return f"{int(m[1]):02d}/{int(m[2]):02d}/{m[3]}"
-
-
-def _rows(words: list) -> list[list]:
-    """Words grouped into rows by their vertical centres, top to bottom, each left to right."""
-    rows: list[tuple[float, list]] = []
-    for w in sorted(words, key=lambda w: w.cy):
-        if rows and abs(rows[-1][0] - w.cy) < 0.6 * (w.bottom - w.top):
-            rows[-1][1].append(w)
-        else:
-            rows.append((w.cy, [w]))
-    return [sorted(r, key=lambda w: w.x0) for _, r in rows]
-
-
-def stamp_fields(rows: list[list]) -> tuple[bool, list | None, list | None]:
-    """From a stamp's OCR rows: whether ``ĐẾN`` is there, the number's row and the date's row.
-
-    After ``ĐẾN`` the stamp has its ``Số:`` row, then its ``Ngày:`` row (each a label, then a value).
-    """
-    den = next((i for i, r in enumerate(rows) if len(r) <= 2 and _DEN.search(_fold(" ".join(w.text for w in r)))), None)
-    after = [r for r in (rows[den + 1:] if den is not None else rows) if len(r) >= 2]
-    number_row = date_row = None
-    for r in after:
-        if number_row is None and (den is not None or _NUMBER_LABEL.match(_fold(r[0].text))):
-            number_row = r
-        elif number_row is not None and date_row is None:
-            date_row = r
-    return den is not None, number_row, date_row
-
-
-def _value_crops(image: Image.Image, rows: list[list]) -> list[Image.Image]:
-    """The value part of each row (after its label), up to the stamp's right frame, on white."""
-    a = np.asarray(image) < 128
-    cols = a.mean(axis=0)
-    frame = [x for x in range(int(image.width * 0.8), image.width) if cols[x] > 0.4]
-    crops = []
-    for r in rows:
-        top, bottom = min(w.top for w in r[1:]), max(w.bottom for w in r[1:])
-        h = bottom - top
-        right = min(frame) - int(0.1 * h) if frame else image.width
-        box = (int(max(0, r[1].x0 - 0.15 * h)), int(max(0, top - 0.35 * h)), max(int(r[1].x0) + 1, right), int(bottom + 0.35 * h))
-        crops.append(ImageOps.expand(image.crop(box), 20, 255))
-    return crops
-
-
-def _read_digits(crops: list[Image.Image], scales: tuple[float, ...] = (1.0, 0.5)) -> list[list[str]]:
-    """Each crop read as one line of ``0-9/``, at each of ``scales``: one tesseract run for all,
-    the crops stacked on one sheet with gaps (a run costs ~0.1 s of start-up before any reading)."""
-    from pipeline.ocr import parse_tsv, run_tesseract
-
-    items = [c if s == 1 else c.resize((max(1, round(c.width * s)), max(1, round(c.height * s))), Image.LANCZOS)
-             for s in scales for c in crops]
-    gap = max(c.height for c in items) // 2
-    sheet = Image.new("L", (max(c.width for c in items), sum(c.height for c in items) + gap * len(items)), 255)
-    bands, y = [], 0
-    for c in items:
-        sheet.paste(c, (0, y))
-        bands.append((y, y + c.height))
-        y += c.height + gap
-    lang = DIGIT_LANG if DIGIT_LANG in _langs() else "vie"
-    words = parse_tsv(run_tesseract(sheet, 2 * TARGET_DPI, "-l", lang, "--psm", "6",
-                                    "-c", "tessedit_char_whitelist=0123456789/", "tsv"))
-    read = ["".join(w.text for w in sorted(words, key=lambda w: w.x0) if a <= w.cy < b) for a, b in bands]
-    return [read[k * len(crops):(k + 1) * len(crops)] for k in range(len(scales))]
-
-
-@cache
-def _langs() -> tuple[str, ...]:
-    """The models the tesseract program has."""
-    import subprocess
-
-    from pipeline.ocr import tesseract
-
-    out = subprocess.run([tesseract(), "--list-langs"], capture_output=True, text=True, timeout=30).stdout
-    return tuple(out.split())
-
-
-def _vote(reads: list[str | None]) -> str | None:
-    """The value at least two of the readings agree on (``None`` if none do)."""
-    got = [r for r in reads if r]
-    return next((r for r in got if got.count(r) >= 2), None)
-
-
-def read_stamp(page: PreparedPage) -> tuple[str, float] | None:
-    """Read the stamp's crop on its own: its ``ĐẾN`` block and the mean word confidence.
-
-    Three readings of each value — the whole stamp read with ``vie``, and the value alone read
-    as digits at two sizes (both in a second tesseract run) — and only a value two of them agree
-    on is kept: a clerk's hand is read wrong often enough that a single reading would put wrong
-    numbers in the register (measured on 24 rendered stamps: one reading 8 numbers right and 7
-    wrong; the vote 13 right, 1 wrong, 10 left empty).
-    """
-    from pipeline.ocr import LANG, parse_tsv, run_tesseract
-    from pipeline.readers import ReadError
-
-    if page.stamp_image is None:
-        return None
-    try:
-        words = parse_tsv(run_tesseract(page.stamp_image, 2 * TARGET_DPI, "-l", LANG, "--psm", "6", "tsv"))
-        den, number_row, date_row = stamp_fields(_rows(words))
-        rows = [r for r in (number_row, date_row) if r]
-        if not rows:
-            return None
-        crops = _value_crops(page.stamp_image, rows)
-        second, third = _read_digits(crops)
-    except ReadError:
-        return None
-    values: dict[str, str | None] = {}
-    for i, (key, row) in enumerate((k, r) for k, r in (("number", number_row), ("date", date_row)) if r):
-        parse = _digits if key == "number" else _date
-        first = " ".join(w.text for w in row[1:])
-        value = _vote([parse(first), parse(second[i]), parse(third[i])])
-        if key == "number" and value and len(value) < len(re.sub(r"\W", "", first)):
-            value = None  # the digit readings agree on fewer digits than the page shows: some were lost
-        values[key] = value
-    block = _block(den, values.get("number"), values.get("date"))
-    if block is None:
-        return None
-    confs = [w.conf for w in words if w.conf is not None]
-    return block, (sum(confs) / len(confs) if confs else 0.0)
-
-
-def _block(den: bool, number: str | None, date: str | None) -> str | None:
-    if not (number or date) or not (den or (number and date)):
-        return None
-    return "\n".join(["ĐẾN"] + ([f"Số: {number}"] if number else []) + ([f"Ngày: {date}"] if date else []))
-
-
-def stamp_block(ocr_text: str) -> str | None:
-    """The ``ĐẾN`` / ``Số:`` / ``Ngày:`` block from a stamp's OCR text (one reading only; ``None``
-    if it is not an incoming stamp). Look-alike letters are read as digits; a value that still is
-    not one is left out.
-
-    >>> print(stamp_block("SỞ TÀI CHÍNH\\nĐÉN\\nSố: ¡4Ô7\\nNgày: O5⁄12/2023"))
-    ĐẾN
-    Số: 1407
-    Ngày: 05/12/2023
-    """
-    from pipeline.layout import Word
-
-    rows = [[Word(t, 0, 0, 0, 0) for t in line.split()] for line in ocr_text.splitlines() if line.split()]
-    den, number_row, date_row = stamp_fields(rows)
-    number = _digits(" ".join(w.text for w in number_row[1:])) if number_row else None
-    date = _date(" ".join(w.text for w in date_row[1:])) if date_row else None
-    return _block(den, number, date)
-
-
-def stamp_words(block: str, page: PreparedPage, confidence: float | None = None) -> list:
-    """The stamp's block as OCR words placed *above* the page's top edge, left-aligned.
-
-    Reading order (:mod:`pipeline.layout`) then puts its lines before everything else on the page,
-    on lines of their own, where :mod:`extractors.stamp` looks for them and away from the header
-    lines the stamp covered.
-    """
-    from pipeline.layout import Word
-
-    h = page.dpi * 13 / 72 * 0.75  # a 13-pt line's box
-    x_start = page.image.width * 0.02
-    lines = block.splitlines()
-    words = []
-    for i, line in enumerate(lines):
-        top = -(len(lines) - i) * 2.2 * h - h
-        x = x_start
-        for token in line.split():
-            wd = len(token) * 0.55 * h
-            words.append(Word(token, x, top, x + wd, top + h, conf=None if confidence is None else round(confidence, 1)))
-            x += wd + 0.3 * h
-    return words
-
-
-def prepare_for_ocr(image: Image.Image, dpi: int | float | None) -> tuple[Image.Image, int, list]:
-    """The one call the OCR reader makes: ``(clean page image, its dpi, the stamp's words)``.
-
-    >>> from PIL import Image
-    >>> img, dpi, extra = prepare_for_ocr(Image.new("RGB", (1240, 1754), "white"), 150)
-    >>> img.size, dpi, extra
-    ((2480, 3508), 300, [])
-    """
-    page = prepare_page(image, dpi)
-    read = read_stamp(page)
-    # no confidence on the stamp's words: the page's OCR confidence stays the print's
-    return page.image, page.dpi, stamp_words(read[0], page) if read else []

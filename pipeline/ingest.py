@@ -77,6 +77,7 @@ def extract_read(path: Path, r: ReadResult) -> Dispatch:
     source = SourceInfo(
         path=str(path), sha256=r.sha256, media_type=r.media_type, encoding=r.encoding, pages=len(r.pages) or None,
         ocr=bool(ocr_pages), ocr_confidence=[p.ocr_confidence for p in ocr_pages if p.ocr_confidence is not None],
+        handwritten=r.handwritten,
     )
     d = extract(r.text, source)  # OCR text gets the OCR repairs (extractors.ocrfix) first
     d.warnings = r.warnings + d.warnings
@@ -125,7 +126,7 @@ def make_derived(path: Path, r: ReadResult, workdir: Path) -> tuple[dict[str, Pa
         if make_searchable_pdf is None:
             return {}, []
         out = workdir / f"{uuid.uuid4().hex}.pdf"
-        make_searchable_pdf(path, out)
+        make_searchable_pdf(path, out, text_layers=r.text_layers)  # the reader's OCR, not a second one
         if not out.is_file() or out.stat().st_size == 0:
             return {}, ["searchable PDF not made: the OCR step wrote no file"]
         return {"searchable.pdf": out}, []

@@ -125,6 +125,8 @@ def read_pdf(path: Path, data: bytes) -> ReadResult:
     pages: list[_PdfPage] = []
     scanned: list[int] = []
     dpis: dict[int, int] = {}
+    handwritten: dict[str, str | None] = {}
+    layers: dict[int, bytes] = {}
     with open_pdf(data) as pdf:
         for i, page in enumerate(pdf.pages):
             try:
@@ -138,9 +140,10 @@ def read_pdf(path: Path, data: bytes) -> ReadResult:
             pages.append(_PdfPage(PageWords(words, float(page.width), float(page.height)), "pdf-text"))
             page.close()  # drop pdfplumber's per-page caches: a 300-page file stays small
     if scanned:
-        from pipeline.ocr import ocr_pdf_pages
+        from pipeline.ocr import ocr_pdf_pages, scan_facts
 
         results = ocr_pdf_pages(data, scanned, dpi={i: dpis.get(i, OCR_DPI) for i in scanned})
+        handwritten, layers = scan_facts(dict(zip(scanned, results, strict=True)))
         for i, result in zip(scanned, results, strict=True):
             if result.words.words or _visible_chars(pages[i].words.words) == 0:
                 pages[i] = _PdfPage(result.words, "ocr", result.confidence)
@@ -155,7 +158,7 @@ def read_pdf(path: Path, data: bytes) -> ReadResult:
     return ReadResult(
         text=text, sha256=sha256_of(data), media_type="application/pdf", encoding=None,
         pages=[Page(i + 1, a, b, p.method, p.confidence) for i, ((a, b), p) in enumerate(zip(spans, pages, strict=True))],
-        warnings=warnings,
+        warnings=warnings, handwritten=handwritten, text_layers=layers,
     )
 
 

@@ -43,6 +43,12 @@ class ReadResult:
     encoding: str | None = None
     pages: list[Page] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    handwritten: dict[str, str | None] = field(default_factory=dict)
+    """Header values written by hand on a scan (``number``, ``day``) → the value two readings
+    agreed on, or ``None`` (left empty); see :mod:`pipeline.handwriting`."""
+    text_layers: dict[int, bytes] = field(default_factory=dict, repr=False)
+    """0-based index of each OCR'd upright page → a one-page PDF of its words alone, invisible,
+    to lay over the page image in a searchable copy (:mod:`pipeline.searchable_pdf`)."""
 
     def page_of(self, offset: int) -> int | None:
         """The page number holding a raw-text offset, if pages are known."""

@@ -83,11 +83,42 @@ def _ocr_to_pdf(job: tuple[object, int, Path]) -> Path:
     return out
 
 
-def make_searchable_pdf(input_path: Path, output_path: Path, n: int | None = None) -> Path:
+def _image_page(img, dpi: int | None):
+    """A one-page PDF (pypdf page) showing ``img`` at its size on paper, in colour if it has any."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from pipeline.imageprep import page_dpi
+
+    if img.mode not in ("L", "RGB"):
+        img = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", img.size, (255, 255, 255, 255)), img).convert("RGB")
+    buf = io.BytesIO()
+    img.save(buf, "PDF", resolution=float(page_dpi(img, dpi)), quality=JPEG_QUALITY)
+    return PdfReader(io.BytesIO(buf.getvalue())).pages[0]
+
+
+def _lay_over(page, layer: bytes):
+    """``page`` with the invisible words of ``layer`` (a one-page text-only PDF) laid over it,
+    scaled to the page's size (the layer was made from the same page, cleaned up for OCR)."""
+    from pypdf import PdfReader, Transformation
+
+    text = PdfReader(io.BytesIO(layer)).pages[0]
+    box, tbox = page.mediabox, text.mediabox
+    sx, sy = float(box.width) / float(tbox.width), float(box.height) / float(tbox.height)
+    page.merge_transformed_page(text, Transformation().scale(sx, sy).translate(float(box.left), float(box.bottom)))
+    return page
+
+
+def make_searchable_pdf(input_path: Path, output_path: Path, n: int | None = None,
+                        text_layers: dict[int, bytes] | None = None) -> Path:
     """Write a searchable PDF copy of the scan ``input_path`` to ``output_path``; returns it.
 
     ``input_path`` is an image (``.png .jpg .jpeg .tif .tiff``, every TIFF frame a page) or a
-    PDF; a PDF whose pages all have a text layer is copied unchanged. Raises
+    PDF; a PDF whose pages all have a text layer is copied unchanged. ``text_layers`` (0-based
+    page → one-page text-only PDF, as the OCR reader leaves them in
+    :attr:`~pipeline.readers.ReadResult.text_layers`) are laid over the original pages — in colour,
+    seals and stamps as scanned — with no second OCR; pages without one are OCR'd here. Raises
     :class:`~pipeline.readers.ReadError` for an unreadable input.
     """
     from pypdf import PdfReader, PdfWriter
@@ -97,25 +128,35 @@ def make_searchable_pdf(input_path: Path, output_path: Path, n: int | None = Non
         raise ReadError(f"no such file: {input_path}")
     data = input_path.read_bytes()
     suffix = input_path.suffix.lower()
+    layers = text_layers or {}
     with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as tmp:
         work = Path(tmp)
+        writer = PdfWriter()
         if suffix == ".pdf":
             scanned, dpis = _scanned_pages(input_path, data)
             if not scanned:
                 shutil.copyfile(input_path, output_path)
                 return output_path
-            jobs = ((img, dpi, work / f"p{i:05d}.pdf") for i, (img, dpi) in zip(scanned, rasterize_pdf(data, scanned, dpis), strict=True))
-            done = dict(zip(scanned, bounded_map(_ocr_to_pdf, jobs, n or workers()), strict=True))
-            original = PdfReader(io.BytesIO(data))
-            writer = PdfWriter()
-            for i, page in enumerate(original.pages):
-                writer.add_page(PdfReader(done[i]).pages[0] if i in done else page)
+            todo = [i for i in scanned if i not in layers]
+            jobs = ((img, dpi, work / f"p{i:05d}.pdf") for i, (img, dpi) in zip(todo, rasterize_pdf(data, todo, dpis), strict=True))
+            done = dict(zip(todo, bounded_map(_ocr_to_pdf, jobs, n or workers()), strict=True))
+            for i, page in enumerate(PdfReader(io.BytesIO(data)).pages):
+                if i in done:
+                    writer.add_page(PdfReader(done[i]).pages[0])
+                else:
+                    added = writer.add_page(page)
+                    if i in layers and i in scanned:
+                        _lay_over(added, layers[i])
         elif suffix in IMAGE_SUFFIXES:
             frames = open_frames(data)
-            jobs = ((img, dpi, work / f"p{i:05d}.pdf") for i, (img, dpi) in enumerate(frames))
-            writer = PdfWriter()
-            for path in bounded_map(_ocr_to_pdf, jobs, n or workers()):
-                writer.add_page(PdfReader(path).pages[0])
+            todo = [i for i in range(len(frames)) if i not in layers]
+            jobs = ((frames[i][0], frames[i][1], work / f"p{i:05d}.pdf") for i in todo)
+            done = dict(zip(todo, bounded_map(_ocr_to_pdf, jobs, n or workers()), strict=True))
+            for i, (img, dpi) in enumerate(frames):
+                if i in done:
+                    writer.add_page(PdfReader(done[i]).pages[0])
+                else:
+                    _lay_over(writer.add_page(_image_page(img, dpi)), layers[i])
         else:
             raise ReadError(f"cannot make a searchable PDF of a {suffix or 'suffix-less'} file: a scan (PDF or image) is needed")
         tmp_out = output_path.with_name(output_path.name + ".part")

@@ -186,6 +186,10 @@ class SourceInfo(BaseModel):
     encoding: str | None = None
     ocr: bool = False
     ocr_confidence: list[float] = Field(default_factory=list, description="mean word confidence per OCR page, 0–100")
+    handwritten: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="header values written by hand on a scan ('number', 'day') → what two readings agreed on (null: unreadable)",
+    )
 
 
 class Dispatch(BaseModel):

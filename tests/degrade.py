@@ -78,16 +78,18 @@ class DegradedScan:
     photo: bool = False
     marks: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     """Where each mark went on its page, in output pixels: ``seal``, ``stamp``, ``signature``."""
+    jpegs: list[bytes] = field(default_factory=list, repr=False)
+    """Each page's JPEG file, as the scanner (or phone) wrote it."""
 
     def save(self, path: Path) -> Path:
-        """Write the pages: a ``.jpg`` (first page) or a JPEG-compressed multi-page ``.tif``."""
+        """Write the pages: ``.jpg`` — the first page's JPEG as it is; ``.tif`` — every page, the
+        decoded JPEG pixels kept losslessly (LZW), so nothing is compressed twice."""
         path = Path(path)
         if path.suffix.lower() in (".tif", ".tiff"):
-            self.pages[0].save(path, "TIFF", save_all=True, append_images=self.pages[1:], compression="jpeg", quality=80,
+            self.pages[0].save(path, "TIFF", save_all=True, append_images=self.pages[1:], compression="tiff_lzw",
                                dpi=(self.dpi, self.dpi))
         else:
-            extra = {} if self.photo else {"dpi": (self.dpi, self.dpi)}
-            self.pages[0].save(path, "JPEG", quality=80, **extra)
+            path.write_bytes(self.jpegs[0])
         return path
 
 
@@ -303,11 +305,10 @@ def draw_incoming_stamp(ink: _Ink, box: tuple[float, float, float, float], numbe
 # --- finishing: scanner or phone ---------------------------------------------------------------
 
 
-def _jpeg(img: Image.Image, quality: int) -> Image.Image:
+def _jpeg(img: Image.Image, quality: int, dpi: int | None = None) -> tuple[Image.Image, bytes]:
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality)  # 4:2:0 chroma, as cameras and scanners write it
-    buf.seek(0)
-    return Image.open(buf).convert("RGB")
+    img.save(buf, "JPEG", quality=quality, **({"dpi": (dpi, dpi)} if dpi else {}))  # 4:2:0 chroma, as devices write it
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB"), buf.getvalue()
 
 
 def _noise(img: Image.Image, sigma: float, rng: np.random.Generator) -> Image.Image:
@@ -316,16 +317,17 @@ def _noise(img: Image.Image, sigma: float, rng: np.random.Generator) -> Image.Im
     return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
 
 
-def scanner(img: Image.Image, rng: random.Random, nrng: np.random.Generator) -> Image.Image:
+def scanner(img: Image.Image, rng: random.Random, nrng: np.random.Generator, dpi: int) -> tuple[Image.Image, bytes]:
     """A copier's colour scan: turned by 0.3–1.5°, a little blur and grain, JPEG quality 70."""
     angle = rng.choice((-1, 1)) * rng.uniform(0.3, 1.5)
     img = img.rotate(angle, resample=Image.BICUBIC, fillcolor=(255, 255, 255))
     img = img.filter(ImageFilter.GaussianBlur(0.6))
-    return _jpeg(_noise(img, 6.0, nrng), 70)
+    return _jpeg(_noise(img, 6.0, nrng), 70, dpi)
 
 
-def phone(img: Image.Image, rng: random.Random, nrng: np.random.Generator) -> Image.Image:
-    """A phone photo: skewed 2–4°, light falling off across the page, warm cast, soft, JPEG 80."""
+def phone(img: Image.Image, rng: random.Random, nrng: np.random.Generator, dpi: int) -> tuple[Image.Image, bytes]:
+    """A phone photo: skewed 2–4°, light falling off across the page, warm cast, soft, JPEG 80,
+    no resolution recorded (``dpi`` is ignored: a camera does not know the paper)."""
     angle = rng.choice((-1, 1)) * rng.uniform(2.0, 4.0)
     img = img.rotate(angle, resample=Image.BICUBIC, fillcolor=(236, 233, 226))
     w, h = img.size
@@ -418,13 +420,15 @@ def degraded_scan(
             draw_seal(ink, centre, radius, ring.upper(), rng)
             marks["seal"] = (centre[0] - radius, centre[1] - radius, centre[0] + radius, centre[1] + radius)
     finish = phone if photo else scanner
-    out = []
+    out, files = [], []
     for page, ink in zip(pages, inks, strict=True):
         page = ink.apply(page, nrng)
         page = page.resize((round(page.width / SUPERSAMPLE), round(page.height / SUPERSAMPLE)), Image.LANCZOS)
-        out.append(finish(page, rng, nrng))
+        img, data = finish(page, rng, nrng, dpi)
+        out.append(img)
+        files.append(data)
     marks = {k: tuple(v / SUPERSAMPLE for v in box) for k, box in marks.items()}
-    return DegradedScan(name, out, dpi, received, (number, day), photo, marks)
+    return DegradedScan(name, out, dpi, received, (number, day), photo, marks, files)
 
 
 def reference_text(name: str) -> str:

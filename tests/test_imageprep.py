@@ -12,15 +12,15 @@ from PIL import Image, ImageDraw, ImageFont
 
 from extractors.extract import extract
 from pipeline.imageprep import (
+    STAMP_DPI,
     PreparedPage,
     drop_colour,
     find_stamp_box,
     page_dpi,
     prepare_page,
-    stamp_block,
-    stamp_words,
 )
 from pipeline.layout import PageWords, Word, order_pages
+from pipeline.stampread import stamp_block, stamp_words
 from schemas import SourceInfo
 
 FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
@@ -178,7 +178,7 @@ def test_stamp_region_found_in_the_top_third():
     assert all(abs(a - b) <= 6 for a, b in zip(p.stamp_box, box, strict=True))
     # the crop keeps the stamp's ink (dark) and leaves the black print under it out
     crop = np.asarray(p.stamp_image)
-    assert p.stamp_image.width >= 2 * (box[2] - box[0])
+    assert p.stamp_image.width >= 0.95 * (box[2] - box[0]) * STAMP_DPI / DPI  # read finer than the page
     assert (crop < 128).mean() > 0.02
     # and no stamp is found where there is none
     assert prepare_page(text_page(), DPI).stamp_box is None
@@ -193,7 +193,9 @@ def test_stamp_box_ignores_small_marks_and_the_seal():
 
 def test_stamp_block_reads_look_alikes_and_refuses_garbage():
     assert stamp_block("ĐÉN\nSố: l234\nNgày: O5/12/2023") == "ĐẾN\nSố: 1234\nNgày: 05/12/2023"
-    assert stamp_block("ĐẾN\nSố: 1z >b\nNgày: 05/12/2023") == "ĐẾN\nNgày: 05/12/2023"  # number unreadable
+    assert stamp_block("ĐẾN\nSố: 1234\nNgày: 05/1?/2023") == "ĐẾN\nSố: 1234"  # date unreadable: left out
+    # no number read: no block, or the extractors would take the document's own Số line for it
+    assert stamp_block("ĐẾN\nSố: 1z >b\nNgày: 05/12/2023") is None
     assert stamp_block("KHẨN\nSố: 12") is None
 
 
@@ -217,9 +219,9 @@ def test_stamp_block_is_read_before_the_header_and_kept_out_of_it():
     y = 600
     words += [Word(t, 250 + 150 * i, y, 250 + 150 * i + 120, y + h, conf=95) for i, t in enumerate("Kính gửi: Các sở, ngành.".split())]
     words += stamp_words("ĐẾN\nSố: 1234\nNgày: 05/12/2023", page, 80.0)
-    assert all(w.bottom < 0 for w in words[-5:])
+    assert all(w.bottom < 0 for w in words[-6:])
     text = order_pages([PageWords(words, 2480, 3508)])[0]
-    assert text.startswith("ĐẾN\nSố: 1234\nNgày: 05/12/2023\nUBND TỈNH HÀ TĨNH\nSỞ NỘI VỤ\nSố: 2097/SNV-CCHC")
+    assert text.startswith("ĐẾN\nSố: 1234\nNgày: 05/12/2023\n\nUBND TỈNH HÀ TĨNH\nSỞ NỘI VỤ\nSố: 2097/SNV-CCHC")
     d = extract(text, SourceInfo(ocr=True))
     assert (d.received_number.value, d.received_date.value) == ("1234", "2023-12-05")
     assert (d.number.value, d.symbol.value, d.date.value) == ("2097", "SNV-CCHC", "2022-11-03")

@@ -119,6 +119,49 @@ def test_searchable_pdf_of_a_scan(tmp_path, scan_png):
     assert [p.method for p in r.pages] == ["pdf-text"]
 
 
+def _no_second_ocr(monkeypatch):
+    import pipeline.searchable_pdf as sp
+
+    def refuse(job):
+        raise AssertionError("the page was OCR'd a second time")
+
+    monkeypatch.setattr(sp, "_ocr_to_pdf", refuse)
+
+
+def test_searchable_pdf_reuses_the_readers_text_layer(tmp_path, scan_png, scan_read, monkeypatch):
+    """The ingest path: the reader's OCR leaves a text layer per page; the copy lays it over the
+    original image instead of running tesseract again."""
+    import pdfplumber
+
+    assert set(scan_read.text_layers) == {0} and scan_read.text_layers[0].startswith(b"%PDF")
+    _no_second_ocr(monkeypatch)
+    out = make_searchable_pdf(scan_png, tmp_path / "copy.pdf", text_layers=scan_read.text_layers)
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        text = page.extract_text()
+        assert abs(page.width - 595) < 3 and abs(page.height - 842) < 3
+        [img] = page.images
+        assert abs(img["width"] - page.width) < 3  # the page is the scan, full size
+        words = page.extract_words()
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "215/SNNMT-QLĐĐ" in text.replace(" ", "")
+    # the words sit where they are on the scan: the motto in the top right quarter
+    cong = next(w for w in words if w["text"] == "CỘNG")
+    assert cong["x0"] > 595 * 0.4 and cong["top"] < 842 * 0.15
+
+
+def test_searchable_pdf_of_an_image_only_pdf_without_second_ocr(tmp_path, monkeypatch):
+    import pdfplumber
+
+    path = render_scan(INVITATION, tmp_path / "scan.pdf", dpi=200, angle=-1.2, seed=2)
+    r = read_file(path)
+    assert set(r.text_layers) == {0}
+    _no_second_ocr(monkeypatch)
+    out = make_searchable_pdf(path, tmp_path / "copy.pdf", text_layers=r.text_layers)
+    with pdfplumber.open(out) as pdf, pdfplumber.open(path) as orig:
+        assert (pdf.pages[0].width, pdf.pages[0].height) == (orig.pages[0].width, orig.pages[0].height)
+        assert "GIẤY MỜI" in pdf.pages[0].extract_text()
+
+
 def test_searchable_pdf_keeps_born_digital_pdf(tmp_path):
     born = render_pdf(INVITATION, tmp_path / "born.pdf")
     out = make_searchable_pdf(born, tmp_path / "copy.pdf")

@@ -1,0 +1,225 @@
+"""Handwritten values on scans, read twice before they are believed.
+
+A clerk (văn thư) writes the document's number and day by hand into the printed blanks
+(``Số:      /QĐ-UBND``, ``ngày    tháng 4 năm 2026``), and the incoming number and date into the
+``ĐẾN`` stamp. Tesseract's Vietnamese model reads printed text well and handwriting badly — and
+it reads a clerk's ``1943`` as ``19443`` with the same confidence it gives print (measured: 83 for
+that wrong reading, 41 for a correct printed ``1468/SGDĐT-GDTTH``), so its confidence cannot
+tell a right reading from a wrong one. What can: a second and third reading of the same blank,
+digits only (``0-9/`` whitelisted, :data:`DIGIT_LANG`), at two sizes. A value is kept only when the
+readings agree (:func:`agree`); otherwise it is left empty and the record goes to review, which is
+what an archivist wants — an empty field to fill in, never a wrong number in the register.
+
+:func:`check_blanks` finds the header's number and day on an OCR'd page, reads each one that sits
+apart from its print (a blank filled in by hand) or was read with low confidence, and returns
+the page's words with the agreed value in place (or ``?`` for a number, nothing for a day, when
+the readings disagree) and what it decided, for :class:`schemas.SourceInfo`.
+
+>>> digits_value("¡4Ô7"), digits_value("1z >b"), date_value("O5⁄12/2023"), day_value("3l")
+('1407', None, '05/12/2023', '31')
+>>> agree("19443", digits_value, "1943", "1943"), agree("1943", digits_value, "1943", "1948")
+(None, '1943')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+
+import regex as re
+from PIL import Image, ImageOps
+
+DIGITISH = str.maketrans({"O": "0", "o": "0", "Ô": "0", "Ö": "0", "Ø": "0", "D": "0", "Q": "0", "I": "1", "l": "1",
+                          "i": "1", "|": "1", "]": "1", "[": "1", "!": "1", "¡": "1", "Z": "2", "z": "2", "S": "5",
+                          "s": "5", "B": "8", "g": "9", "q": "9", "⁄": "/"})
+"""Letters and marks Tesseract puts where a digit was written."""
+DIGIT_LANG = "eng"
+"""Model for the digits-only readings: with ``0-9/`` whitelisted it reads handwritten-style digits
+better than ``vie`` (measured on 24 rendered stamps: 15 numbers right against 8)."""
+SURE_DAY = 90.0
+"""A day Tesseract read with at least this confidence is taken as print (printed days read 96–97;
+the handwritten ones of bench_scans 20–93) and not read again."""
+_DATE = re.compile(r"(\d{1,2})[/.,-](\d{1,2})[/.,-](\d{4}|\d{2})$")
+_NUMBER_LABEL = re.compile(r"^s[o6]\W{0,2}$")
+_SYMBOL_START = re.compile(r"^[/-]")
+_MARKS = re.compile(r"[\s\p{Lm}\p{Sk}\p{Mn}'`‘’“”\"]")
+"""Stray accents and quotes Tesseract hangs on handwriting (``Ö9ˆ``): not digits, not gaps."""
+
+
+def digits_value(text: str) -> str | None:
+    """``text`` as a number (look-alike letters read as digits); ``None`` if it is not one."""
+    d = text.translate(DIGITISH).replace(" ", "")
+    return d if d.isdigit() and len(d) <= 6 else None
+
+
+def day_value(text: str) -> str | None:
+    """``text`` as a day of the month, 1–31 (``None`` if it is not one)."""
+    d = digits_value(text)
+    return d if d and len(d) <= 2 and 1 <= int(d) <= 31 else None
+
+
+def date_value(text: str) -> str | None:
+    """``text`` as a ``dd/mm/yyyy`` date (look-alikes read as digits); ``None`` if it is not one."""
+    m = _DATE.search(text.translate(DIGITISH).replace(" ", ""))
+    if not m or not (1 <= int(m[1]) <= 31 and 1 <= int(m[2]) <= 12) or (len(m[3]) == 4 and not 1975 <= int(m[3]) <= 2100):
+        return None
+    return f"{int(m[1]):02d}/{int(m[2]):02d}/{m[3]}"
+
+
+def agree(first: str, parse: Callable[[str], str | None], second: str, third: str) -> str | None:
+    """The value three readings agree on, or ``None``.
+
+    ``first`` is the page's own reading (``vie``); ``second`` and ``third`` the digits-only
+    readings of the same pixels at two sizes, which share their mistakes — so the first is the
+    independent one. Kept: its value when a digit reading agrees; or, when it is no value at all
+    (``45?1``, ``1”.10/2023``), the digit readings' common value if it fits what the first does
+    show (a number: same length, same digits where it has digits; a date: its year).
+
+    >>> agree("45?1", digits_value, "4521", "4521"), agree("45?1", digits_value, "4527", "4527")
+    ('4521', None)
+    >>> agree("Ö9ˆ", day_value, "09", "09"), agree("Ö9ˆ", day_value, "08", "08")
+    ('09', None)
+    """
+    a, b, c = parse(first), parse(second), parse(third)
+    if a:
+        return a if a in (b, c) else None
+    if not (b and b == c):
+        return None
+    shown = _MARKS.sub("", first).translate(DIGITISH)
+    if parse is date_value:
+        return b if b[-4:] in shown else None  # its year, at least, is there to see
+    if len(shown) != len(b) or any(s.isdigit() and s != d for s, d in zip(shown, b, strict=True)):
+        return None
+    return b
+
+
+@cache
+def tesseract_langs() -> tuple[str, ...]:
+    """The models the tesseract program has."""
+    import subprocess
+
+    from pipeline.ocr import tesseract
+
+    out = subprocess.run([tesseract(), "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+    return tuple(out.split())
+
+
+def read_digits(crops: list[Image.Image], dpi: int, scales: tuple[float, ...] = (1.0, 0.5)) -> list[list[str]]:
+    """Each crop read as one line of ``0-9/``, at each of ``scales``: one tesseract run for all,
+    the crops stacked on one sheet with gaps (a run costs ~0.1 s of start-up before any reading).
+
+    Returns one list per scale, one string per crop.
+    """
+    from pipeline.ocr import parse_tsv, run_tesseract
+
+    items = [c if s == 1 else c.resize((max(1, round(c.width * s)), max(1, round(c.height * s))), Image.LANCZOS)
+             for s in scales for c in crops]
+    gap = max(c.height for c in items) // 2
+    sheet = Image.new("L", (max(c.width for c in items), sum(c.height for c in items) + gap * len(items)), 255)
+    bands, y = [], 0
+    for c in items:
+        sheet.paste(c.convert("L"), (0, y))
+        bands.append((y, y + c.height))
+        y += c.height + gap
+    lang = DIGIT_LANG if DIGIT_LANG in tesseract_langs() else "vie"
+    words = parse_tsv(run_tesseract(sheet, dpi, "-l", lang, "--psm", "6",
+                                    "-c", "tessedit_char_whitelist=0123456789/", "tsv"))
+    read = ["".join(w.text for w in sorted(words, key=lambda w: w.x0) if a <= w.cy < b) for a, b in bands]
+    return [read[k * len(crops):(k + 1) * len(crops)] for k in range(len(scales))]
+
+
+# --- the header's blanks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A value written into a header blank, and what the readings made of it."""
+
+    field: str
+    """``number`` (after ``Số:``) or ``day`` (after ``ngày``)."""
+    first: str
+    """What the page's OCR read there."""
+    value: str | None
+    """The value the readings agree on; ``None`` when they do not (the field is left empty)."""
+
+
+@dataclass
+class _Candidate:
+    field: str
+    index: int  # of the value's word in the page's word list
+    box: tuple[float, float, float, float]  # the blank: from the label's right edge to the next word's left
+
+
+def _rows(words: list) -> list[list[int]]:
+    """Indexes of ``words`` grouped into rows by their vertical centres, each left to right."""
+    rows: list[tuple[float, list[int]]] = []
+    for i in sorted(range(len(words)), key=lambda i: words[i].cy):
+        w = words[i]
+        if rows and abs(rows[-1][0] - w.cy) < 0.6 * (w.bottom - w.top):
+            rows[-1][1].append(i)
+        else:
+            rows.append((w.cy, [i]))
+    return [sorted(r, key=lambda i: words[i].x0) for _, r in rows]
+
+
+def _candidates(words: list, height: float) -> list[_Candidate]:
+    """The number and the day of the header, where they may have been written by hand."""
+    from pipeline.layout import fold
+
+    top = [w for w in words if 0 <= w.cy < 0.4 * height]
+    index = {id(w): i for i, w in enumerate(words)}
+    found: dict[str, _Candidate] = {}
+    for row in _rows(top):
+        ws = [top[i] for i in row]
+        for k in range(len(ws) - 2):
+            label, value, after = ws[k], ws[k + 1], ws[k + 2]
+            folded = fold(label.text).lower()
+            h = max(value.bottom - value.top, label.bottom - label.top)
+            box = (label.x1 + 0.1 * h, min(label.top, value.top) - 0.3 * h, after.x0 - 0.1 * h,
+                   max(label.bottom, value.bottom) + 0.3 * h)
+            if "number" not in found and _NUMBER_LABEL.match(folded) and _SYMBOL_START.match(after.text) \
+                    and "/" not in value.text and len(value.text) <= 6:
+                # a number apart from its symbol: written into the blank of `Số:      /QĐ-UBND`
+                found["number"] = _Candidate("number", index[id(value)], box)
+            elif "day" not in found and folded == "ngay" and fold(after.text).lower() == "thang" and len(value.text) <= 3 \
+                    and (day_value(value.text) is None or (value.conf or 0) < SURE_DAY):
+                found["day"] = _Candidate("day", index[id(value)], box)
+    return list(found.values())
+
+
+def check_blanks(image: Image.Image, words: list, dpi: int) -> tuple[list, list[Blank]]:
+    """The page's words with its handwritten number and day read again, and what was decided.
+
+    ``image`` is the page the words were read from (their boxes are its pixels). A number the
+    readings agree on replaces the page's reading; one they do not agree on becomes ``?`` (the
+    extractors then leave the number empty and ask for review); a day becomes an empty word (the
+    issue date keeps its month and year).
+
+    >>> from pipeline.layout import Word
+    >>> page = Image.new("L", (2480, 3508), 255)
+    >>> words, blanks = check_blanks(page, [Word("Hà", 1400, 300, 1460, 340, conf=96)], 300)
+    >>> blanks, [w.text for w in words]
+    ([], ['Hà'])
+    """
+    from pipeline.readers import ReadError
+
+    candidates = _candidates(words, image.height)
+    if not candidates:
+        return words, []
+    crops = []
+    for c in candidates:
+        x0, t, x1, b = (round(v) for v in c.box)
+        crop = image.crop((max(0, x0), max(0, t), max(x0 + 1, x1), max(t + 1, b)))
+        crops.append(ImageOps.expand(crop.convert("L"), 20, 255))
+    try:
+        second, third = read_digits(crops, dpi)
+    except ReadError:
+        second = third = [""] * len(crops)
+    out, blanks = list(words), []
+    for c, s, t in zip(candidates, second, third, strict=True):
+        first = words[c.index].text
+        value = agree(first, digits_value if c.field == "number" else day_value, s, t)
+        blanks.append(Blank(c.field, first, value))
+        out[c.index] = replace(words[c.index], text=value or ("?" if c.field == "number" else ""))
+    return out, blanks
