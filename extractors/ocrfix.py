@@ -7,7 +7,9 @@ what the domain makes unambiguous:
 
 - phrases of the lexicon in ``data/ocr_lexicon.txt`` whose diacritic-free form matches;
 - digits inside the numbers of a date or of ``Số:`` lines;
-- symbol parts that become a known abbreviation (``QD`` → ``QĐ``, ``HDND`` → ``HĐND``).
+- symbol parts that become a known abbreviation (``QD`` → ``QĐ``, ``HDND`` → ``HĐND``);
+- list dashes read as ``~``;
+- the marks of words a dictionary decides (``tố chức`` → ``tổ chức``, :mod:`extractors.spelling`).
 
 Every repair is recorded, so a value extracted from repaired text gets a lowered confidence.
 Clean text passes unchanged (the repairs only fire on forms that are not correct Vietnamese).
@@ -22,6 +24,11 @@ Clean text passes unchanged (the repairs only fire on forms that are not correct
 []
 >>> ocr_repair(normalize("Số: 12/QD-UBND"))[0].text
 'Số: 12/QĐ-UBND'
+>>> print(ocr_repair(normalize("Nơi nhận:\\n~ Như trên;\\n- Sở Nội vụ (b/c); ~ Lưu: VT."))[0].text)
+Nơi nhận:
+- Như trên;
+- Sở Nội vụ (b/c);
+- Lưu: VT.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import regex as re
 
 from extractors.lines import fold
 from extractors.normalize import Normalized, apply_edits
+from extractors.spelling import spelling_edits
 from extractors.tables import DOC_TYPES, ISSUER_ABBREVIATIONS, word_list
 from schemas import Span
 
@@ -43,6 +51,9 @@ _DIGIT_FOR = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "]": "1", "|
 _SYMBOL_PART = re.compile(r"(?<=\d/(?:\d{4}/)?(?:[\p{L}&]+-)*)[\p{L}&]{2,10}(?=[-\s.,;)]|$)")
 _KNOWN_PARTS = {t.abbr for t in DOC_TYPES if t.abbr} | set(ISSUER_ABBREVIATIONS)
 _LOOKALIKE = {"D": "Đ", "0": "O", "1": "I"}
+_BULLET = re.compile(r"(?m)^[ \t]*\K[~¬](?=[ \t]+\p{L})|(?<=;)[ \t](?=~[ \t]+\p{Lu})")
+"""A list dash read as ``~`` or ``¬`` at a line's start; and a ``; ~ Next item`` run onto the line
+of the item before (two lines of ``Nơi nhận`` read as one)."""
 
 
 @cache
@@ -71,6 +82,17 @@ def _phrase_edits(text: str) -> list[tuple[int, int, str]]:
                 if fixed != original:
                     edits.append((i, j, fixed))
             i = folded.find(key, j)
+    return edits
+
+
+def _bullet_edits(text: str) -> list[tuple[int, int, str]]:
+    """``~ Như trên;`` → ``- Như trên;``; ``(b/c); ~ Lưu: VT.`` → ``(b/c);`` / ``- Lưu: VT.`` (same length)."""
+    edits = []
+    for m in _BULLET.finditer(text):
+        if m.group() in "~¬":
+            edits.append((m.start(), m.end(), "-"))
+        else:  # the blank after ';' becomes the line break, the '~' a dash
+            edits += [(m.start(), m.end(), "\n"), (m.end(), m.end() + 1, "-")]
     return edits
 
 
@@ -105,7 +127,7 @@ def ocr_repair(n: Normalized) -> tuple[Normalized, list[Span]]:
             shift += 1
     digits = [(m.start(), m.end(), m.group().translate(_DIGIT_FOR)) for m in _NUMBERISH.finditer(n.text)]
     digits = [e for e in digits if e[2] != n.text[e[0] : e[1]]]
-    edits = sorted(digits + _symbol_edits(n.text) + _phrase_edits(n.text))
+    edits = sorted(digits + _bullet_edits(n.text) + _symbol_edits(n.text) + _phrase_edits(n.text) + spelling_edits(n.text))
     kept, last = [], -1
     for a, b, rep in edits:
         if a >= last:
