@@ -146,6 +146,8 @@ def _review(d: Dispatch, h, repaired: list[Span]) -> None:
         reasons.append("the number is handwritten or unreadable: it was left empty, fill it in")
     elif d.number is None and d.symbol is not None and not d.is_draft:
         reasons.append("no number after 'Số:' (blank, handwritten, or only in the signature stamp): fill it in")
+    elif d.symbol is None and d.source.ocr:
+        reasons.append("no 'Số: .../...' line read on the scan: number and symbol missing, fill them in")
     if d.date is None:
         reasons.append("no issue date found")
     elif len(d.date.value) < 10 and not d.is_draft:

@@ -124,3 +124,12 @@ def test_agree(first, second, third, expected):
 def test_values():
     assert hw.day_value("32") is None and hw.day_value("0") is None and hw.day_value("O7") == "07"
     assert hw.date_value("17.1O/2O23") == "17/10/2023" and hw.date_value("17/10/1890") is None
+
+
+def test_a_scan_without_its_number_line_goes_to_review():
+    """The whole ``Số:`` line lost under a stamp or a fold: nothing to fill in from, so say so."""
+    text = "ỦY BAN NHÂN DÂN\nTỈNH HÀ GIANG\nHà Giang, ngày 12 tháng 3 năm 2023\nQUYẾT ĐỊNH\nVề việc kiểm tra"
+    d = extract(text, SourceInfo(ocr=True))
+    assert d.number is None and d.symbol is None
+    assert d.needs_review and any("number and symbol missing" in r for r in d.review_reasons)
+    assert not any("number and symbol missing" in r for r in extract(text).review_reasons)  # typed text: its own affair
