@@ -238,12 +238,18 @@ def prepare(img, dpi: int | None):
     return img, dpi
 
 
-def tesseract_files(img, dpi: int, *args: str, outputs: tuple[str, ...] = ("tsv",)) -> dict[str, bytes]:
+def tesseract_files(img, dpi: int, *args: str, outputs: tuple[str, ...] = ("tsv",), jpeg: int | None = None) -> dict[str, bytes]:
     """Run tesseract once on a greyscale PIL image, writing each of ``outputs`` (``tsv``, ``pdf``,
-    ``hocr``...): ``{output: bytes}``. Several renderers in one run share one recognition."""
+    ``hocr``...): ``{output: bytes}``. Several renderers in one run share one recognition.
+
+    The image goes over as PGM, or with ``jpeg`` (a quality) as a JPEG — which tesseract's ``pdf``
+    renderer then embeds as it is, small and not compressed again."""
     with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as tmp:
-        src, base = Path(tmp) / "page.pgm", Path(tmp) / "out"
-        img.save(src, "PPM")  # an "L" image is written as PGM
+        src, base = Path(tmp) / ("page.jpg" if jpeg else "page.pgm"), Path(tmp) / "out"
+        if jpeg:
+            img.save(src, "JPEG", quality=jpeg, dpi=(dpi, dpi))
+        else:
+            img.save(src, "PPM")  # an "L" image is written as PGM
         cmd = [tesseract(), str(src), str(base), "--dpi", str(dpi), *args, *outputs]
         try:
             done = subprocess.run(cmd, capture_output=True, env=_env(), timeout=PAGE_TIMEOUT)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -33,9 +32,7 @@ from pipeline.ocr import (
     IMAGE_SUFFIXES,
     LANG,
     LOW_CONFIDENCE,
-    PAGE_TIMEOUT,
     PSM,
-    _env,
     _mean_conf,
     _upright,
     bounded_map,
@@ -44,7 +41,7 @@ from pipeline.ocr import (
     parse_tsv,
     prepare,
     rasterize_pdf,
-    tesseract,
+    tesseract_files,
     workers,
 )
 from pipeline.readers import ReadError
@@ -55,22 +52,12 @@ JPEG_QUALITY = 85
 
 def _ocr_to_pdf(job: tuple[object, int, Path]) -> Path:
     """One page image → a one-page searchable PDF at ``dir/page.pdf`` (turned upright if needed)."""
-    img, dpi, out = job
+    img, dpi, target = job
     img, dpi = prepare(img, dpi)
 
     def run(image) -> tuple[bytes, float | None]:
-        jpg = out.with_suffix(".jpg")  # embedded as it is: small, and no recompression by tesseract
-        image.save(jpg, "JPEG", quality=JPEG_QUALITY, dpi=(dpi, dpi))
-        base = out.with_suffix("")
-        cmd = [tesseract(), str(jpg), str(base), "--dpi", str(dpi), "-l", LANG, "--psm", PSM, "pdf", "tsv"]
-        try:
-            done = subprocess.run(cmd, capture_output=True, env=_env(), timeout=PAGE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise ReadError(f"OCR timed out after {PAGE_TIMEOUT} s on one page") from None
-        if done.returncode != 0:
-            raise ReadError(f"OCR failed: {done.stderr.decode(errors='replace').strip()[:200]}")
-        words = parse_tsv(base.with_suffix(".tsv").read_text(encoding="utf-8", errors="replace"))
-        return base.with_suffix(".pdf").read_bytes(), _mean_conf(words)
+        out = tesseract_files(image, dpi, "-l", LANG, "--psm", PSM, outputs=("pdf", "tsv"), jpeg=JPEG_QUALITY)
+        return out["pdf"], _mean_conf(parse_tsv(out["tsv"].decode("utf-8", errors="replace")))
 
     pdf, conf = run(img)
     if conf is None or conf < LOW_CONFIDENCE:
@@ -79,8 +66,8 @@ def _ocr_to_pdf(job: tuple[object, int, Path]) -> Path:
             pdf2, conf2 = run(_upright(img, turn))
             if (conf2 or 0) > (conf or 0):
                 pdf = pdf2
-    out.write_bytes(pdf)
-    return out
+    target.write_bytes(pdf)
+    return target
 
 
 def _image_page(img, dpi: int | None):
