@@ -137,6 +137,19 @@ def main() -> None:
             print(line(f"  {kind}", times))
     print(line("search page, a facet or page 2", timed(get, filtered)))
     print(line("document page", timed(get, doc_urls)))
+    names = [r[0] for r in store.db.execute(
+        "SELECT assignee FROM tasks WHERE assignee IS NOT NULL GROUP BY assignee ORDER BY COUNT(*) DESC LIMIT 5")]
+    board_urls = ["/tasks", "/tasks?status=all", "/tasks?status=done",
+                  *(f"/tasks?assignee={quote(n)}" for n in names), "/tasks?assignee=s%E1%BB%9F"]
+    from pipeline.web import board
+
+    n_pages = max(20, args.n // 10)
+    for name, urls in (("home page", ["/"]), ("task board (each filter)", board_urls)):
+        times = []  # the home page is remembered until the store changes: forget it before each request
+        for i in range(n_pages):
+            board._CACHE.clear()
+            times += timed(get, [urls[i % len(urls)]])
+        print(line(f"{name}, not cached", times))
     lib = []
     for _, q in mix:  # the library call under the search page, alone, for comparison
         t = time.perf_counter()

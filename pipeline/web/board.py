@@ -1,12 +1,10 @@
 """Tasks as the home page and the board show them: counted and chosen in SQL with the tracker's rules.
 
-:func:`pipeline.tracker.list_tasks` reads every task (with its document's record) and computes
-due dates in Python: exact, and the right call for an export, but seconds on a store with
-hundreds of thousands of tasks. :func:`home_page` and :func:`board_page` give the same answers —
-tests compare them with :func:`list_tasks` — by counting in SQL (:data:`DUE_SQL`: a partial date
-is due at the end of its period; a recurring task at its next occurrence, through
-:func:`pipeline.tracker.due_date`, and never overdue) and reading in full, with
-:func:`list_tasks`, only the tasks they show.
+:func:`home_page` and :func:`board_page` give the answers of :func:`pipeline.tracker.list_tasks` —
+tests compare them — with SQL aggregates and limits (:func:`pipeline.tracker.count_tasks`,
+:func:`pipeline.tracker.select_tasks`: a task's fixed due date is kept in an indexed column; a
+recurring task is due at its next occurrence, computed once per distinct rule and stored date),
+and read in full only the tasks they show.
 
 >>> from pipeline.store import Store
 >>> board_page(Store(":memory:"), today=dt.date(2024, 5, 2)).counts
@@ -16,9 +14,6 @@ is due at the end of its period; a recurring task at its next occurrence, throug
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import heapq
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -26,13 +21,22 @@ from pathlib import Path
 
 from extractors.lines import fold
 from pipeline.store import Store
-from pipeline.tracker import due_date, list_tasks, today_in_vietnam
+from pipeline.tracker import (
+    TaskFilter,
+    count_tasks,
+    list_tasks,
+    rule_dues,
+    select_tasks,
+    task_rows,
+    today_in_vietnam,
+)
 
 WEEK = dt.timedelta(days=7)
 PENDING = ("open", "in_progress")
-OVERDUE_SQL = ("t.status IN ('open', 'in_progress') AND t.deadline_date IS NOT NULL "
-               "AND COALESCE(t.deadline_kind, '') != 'recurring' AND t.deadline_date < substr(?, 1, length(t.deadline_date))")
-"""A pending task is overdue (the parameter is today, ISO): the tracker's rule, in SQL."""
+OVERDUE_SQL = "+t.status IN ('open', 'in_progress') AND +t.due_fixed < ?"
+"""A pending task is overdue (the parameter is today, ISO): the tracker's rule, in SQL (a task with a
+rule is due at its next occurrence, never before today). "+": for one document's tasks (found by
+its index), not a walk of the status and due-date indexes."""
 
 
 # --- the home page --------------------------------------------------------------------------------------
@@ -55,29 +59,6 @@ def dict_rows(store: Store, sql: str, params: list | tuple = ()) -> list[dict]:
     cur = store.db.execute(sql, list(params))
     cols = [c[0] for c in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-
-
-DUE_SQL = ("CASE length(t.deadline_date) WHEN 10 THEN t.deadline_date "
-           "WHEN 7 THEN date(t.deadline_date || '-01', '+1 month', '-1 day') "
-           "WHEN 4 THEN t.deadline_date || '-12-31' END")
-"""A non-recurring task's due date as :func:`pipeline.tracker.due_date` computes it (a period is due at its end)."""
-RULE_SQL = """COALESCE(
-    (SELECT dl.recurrence FROM deadlines dl WHERE dl.document_id = t.document_id
-        AND dl.text = t.deadline_text AND dl.recurrence IS NOT NULL ORDER BY dl.id LIMIT 1),
-    CASE WHEN t.detached = 0 THEN json_extract(d.record, '$.tasks[' || t.seq || '].deadline.recurrence') END)"""
-"""A recurring task's rule: the document's deadline with the task's deadline text (the same Deadline the
-extractor attached to the task), else the task's own copy in the record — the sources of
-:func:`pipeline.tracker.list_tasks`, cheapest first (reading the record's JSON is the slow part)."""
-
-
-def _task_rows(store: Store, ids: list[int], today: dt.date) -> dict[int, dict]:
-    """Full tracker rows (:func:`list_tasks`) of a few tasks, one call per document."""
-    docs = {r[0] for r in store.db.execute(
-        f"SELECT DISTINCT document_id FROM tasks WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()} if ids else set()
-    wanted, out = set(ids), {}
-    for doc in docs:
-        out.update({r["id"]: r for r in list_tasks(store, doc_id=doc, today=today, soon=WEEK) if r["id"] in wanted})
-    return out
 
 
 def changed_marker(store: Store) -> tuple | None:
@@ -129,35 +110,20 @@ def home_page(store: Store, today: dt.date | None = None, limit: int = 12) -> Ho
 def home_data(store: Store, today: dt.date | None = None, limit: int = 12) -> Home:
     """Counts, tasks due in the next 7 days and the latest overdue ones, the latest documents.
 
-    Counted in SQL with the tracker's rules (:func:`pipeline.tracker.list_tasks`: pending = open
-    or in progress; a partial date is due at the end of its period; a recurring task is due at
-    its next occurrence and never overdue), so the page stays fast on a store with hundreds of
-    thousands of tasks; the tasks listed are the tracker's own rows.
+    Counted and chosen in SQL with the tracker's rules (:func:`pipeline.tracker.count_tasks`,
+    :func:`pipeline.tracker.select_tasks`: pending = open or in progress; a partial date is due at
+    the end of its period; a recurring task is due at its next occurrence and never overdue), so
+    the page stays fast on a store with hundreds of thousands of tasks; the tasks listed are the
+    tracker's own rows.
     """
     today = today or today_in_vietnam()
-    iso, week_end = today.isoformat(), (today + WEEK).isoformat()
-    pending = "t.status IN ('open', 'in_progress')"
-    dated = f"{pending} AND COALESCE(t.deadline_kind, '') != 'recurring' AND t.deadline_date IS NOT NULL"
-    n_pending, n_overdue, n_week = store.db.execute(
-        f"SELECT COUNT(*), SUM({dated.replace(pending, '1')} AND {DUE_SQL} < ?), "
-        f"SUM({dated.replace(pending, '1')} AND {DUE_SQL} BETWEEN ? AND ?) FROM tasks t WHERE {pending}",
-        [iso, iso, week_end],
-    ).fetchone()
-    week = [(due, id_) for id_, due in store.db.execute(
-        f"SELECT t.id, {DUE_SQL} AS due FROM tasks t WHERE {dated} AND due BETWEEN ? AND ? ORDER BY due, t.id LIMIT ?",
-        [iso, week_end, limit]).fetchall()]
-    for id_, stored, rule in store.db.execute(
-        f"SELECT t.id, t.deadline_date, {RULE_SQL} FROM tasks t JOIN documents d ON d.id = t.document_id "
-        f"WHERE {pending} AND t.deadline_kind = 'recurring'").fetchall():
-        due = due_date({"deadline_date": stored, "recurrence": rule}, today)
-        if due is not None and today <= due <= today + WEEK:
-            n_week = (n_week or 0) + 1
-            week.append((due.isoformat(), id_))
-    week = sorted(week)[:limit]
-    overdue = [r[0] for r in store.db.execute(
-        f"SELECT t.id FROM tasks t WHERE {dated} AND {DUE_SQL} < ? ORDER BY {DUE_SQL} DESC, t.id LIMIT ?",
-        [iso, limit]).fetchall()]
-    rows = _task_rows(store, [i for _, i in week] + overdue, today)
+    pending = TaskFilter(status=PENDING)
+    dues = rule_dues(store, today)
+    counts = count_tasks(store, pending, today, WEEK, dues=dues)
+    week = select_tasks(store, pending, today, due_from=today.isoformat(), due_to=(today + WEEK).isoformat(),
+                        dated=True, limit=limit, dues=dues)
+    overdue = _latest_overdue(store, today, limit, dues)
+    rows = {r["id"]: r for r in task_rows(store, [r[3] for r in week] + overdue, today, WEEK, record=False)}
     unresolved = store.db.execute(
         "SELECT COUNT(DISTINCT key) FROM refs WHERE target_id IS NULL AND key NOT LIKE 'name:%'"
     ).fetchone()[0]
@@ -165,8 +131,27 @@ def home_data(store: Store, today: dt.date | None = None, limit: int = 12) -> Ho
                  if store.db["corrections"].exists() else 0)
     recent = dict_rows(store, "SELECT id, doc_type, number, symbol, date, subject, issuer, ingested_at FROM documents "
                           "ORDER BY id DESC LIMIT ?", [limit])
-    return Home(store.count(), n_pending or 0, n_overdue or 0, n_week or 0, unresolved, corrected,
-                [rows[i] for _, i in week if i in rows], [rows[i] for i in overdue if i in rows], recent)
+    return Home(store.count(), sum(counts.values()), counts["overdue"], counts["week"], unresolved, corrected,
+                [rows[r[3]] for r in week if r[3] in rows], [rows[i] for i in overdue if i in rows], recent)
+
+
+def _latest_overdue(store: Store, today: dt.date, limit: int, dues: str) -> list[int]:
+    """The ids of the ``limit`` pending tasks most recently overdue (latest due date first, then id)."""
+    iso = today.isoformat()
+    pending = "t.status IN ('open', 'in_progress')"
+    cut = store.db.execute(  # the limit-th latest due date before today, from the index
+        f"SELECT t.due_fixed FROM tasks t INDEXED BY idx_tasks_due_order WHERE t.due_fixed < ? AND {pending} "
+        "ORDER BY t.due_fixed DESC LIMIT 1 OFFSET ?",
+        [iso, limit - 1]).fetchone()
+    rows = store.db.execute(
+        f"SELECT t.due_fixed, t.id FROM tasks t WHERE t.due_fixed >= ? AND t.due_fixed < ? AND {pending}",
+        [cut[0] if cut else "", iso]).fetchall()
+    rows += [(due, id_) for due, _, _, id_ in select_tasks(  # a rule's next occurrence is never before today,
+        store, TaskFilter(status=PENDING), today, due_to=(today - dt.timedelta(days=1)).isoformat(),  # but a bad
+        dated=True, dues=dues, fixed=False)]  # rule falls back to the stored date
+    rows.sort(key=lambda r: r[1])
+    rows.sort(key=lambda r: r[0], reverse=True)  # stable: id order within a day
+    return [r[1] for r in rows[:limit]]
 
 
 # --- the task board ----------------------------------------------------------------------------
@@ -208,16 +193,6 @@ def group_of(row: dict, today: dt.date) -> str:
     return "overdue" if due < today else ("week" if due <= today + WEEK else "later")
 
 
-@functools.lru_cache(maxsize=65536)
-def _fold_cached(text: str | None) -> str:
-    """:func:`fold` for SQL, remembered: a board filter folds the same few assignee names again and again."""
-    return fold(text) if text else ""
-
-
-def _group(due: str | None, today: str, week_end: str) -> str:
-    return "nodate" if not due else "overdue" if due < today else "week" if due <= week_end else "later"
-
-
 def board_page(
     store: Store, assignee: str | None = None, status: str | None = None, today: dt.date | None = None,
     limit: int = BOARD_LIMIT,
@@ -225,42 +200,24 @@ def board_page(
     """Tasks grouped by deadline — overdue, this week, later, no date — for one assignee/status filter.
 
     The same tasks, due dates and order as :func:`list_tasks` grouped by :func:`group_of`, but
-    chosen and counted in SQL (:data:`DUE_SQL`; recurring tasks through
-    :func:`pipeline.tracker.due_date`), so a store with hundreds of thousands of tasks shows its
-    board at once; only the cards shown are read in full, with :func:`list_tasks`.
+    counted with SQL aggregates (:func:`pipeline.tracker.count_tasks`) and each column's first
+    ``limit`` cards chosen in SQL in due order (:func:`pipeline.tracker.select_tasks`), so a store
+    with hundreds of thousands of tasks shows its board at once; only the cards shown are read
+    in full (without ``task_record``: a card does not show it).
     """
     today = today or today_in_vietnam()
     status = status if status in STATUS_FILTERS else "pending"
-    iso, week_end = today.isoformat(), (today + WEEK).isoformat()
-    where, params = ["1"], []
-    if STATUS_FILTERS[status]:
-        where.append(f"t.status IN ({', '.join('?' * len(STATUS_FILTERS[status]))})")
-        params += list(STATUS_FILTERS[status])
-    if assignee and fold(assignee).strip():
-        store.db.conn.create_function("fold", 1, _fold_cached, deterministic=True)
-        needle = "%" + fold(assignee).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append("(fold(t.assignee) LIKE ? ESCAPE '\\' OR fold(t.assignees) LIKE ? ESCAPE '\\')")
-        params += [needle, needle]
-    cond = " AND ".join(where)
-    items = store.db.execute(
-        f"SELECT t.id, t.document_id, t.seq, t.deadline_kind, t.deadline_date, {DUE_SQL} FROM tasks t WHERE {cond}", params
-    ).fetchall()
-    recurring = [r[0] for r in items if r[3] == "recurring"]
-    rules = dict(store.db.execute(
-        f"SELECT t.id, {RULE_SQL} FROM tasks t JOIN documents d ON d.id = t.document_id "
-        "WHERE t.id IN (SELECT value FROM json_each(?))", [json.dumps(recurring)]).fetchall()) if recurring else {}
-    counts = dict.fromkeys(GROUPS, 0)
-    keyed: dict[str, list[tuple]] = {g: [] for g in GROUPS}
-    for id_, doc, seq, kind, stored, due in items:
-        if kind == "recurring":
-            d = due_date({"deadline_date": stored, "recurrence": rules.get(id_)}, today)
-            due = d.isoformat() if d else None
-        group = _group(due, iso, week_end)
-        counts[group] += 1
-        keyed[group].append((due or "", doc, seq, id_))
-    picked = {g: [x[3] for x in heapq.nsmallest(limit, keyed[g])] for g in GROUPS}
-    rows = _task_rows(store, [i for ids in picked.values() for i in ids], today)
+    which = TaskFilter(status=STATUS_FILTERS[status], assignee=assignee if assignee and fold(assignee).strip() else None)
+    dues = rule_dues(store, today)
+    counts = count_tasks(store, which, today, WEEK, dues=dues)
+    day = dt.timedelta(days=1)
+    windows = {"overdue": (None, today - day), "week": (today, today + WEEK), "later": (today + WEEK + day, None)}
+    picked = {g: select_tasks(store, which, today, due_from=lo and lo.isoformat(), due_to=hi and hi.isoformat(),
+                              dated=True, limit=limit, dues=dues) for g, (lo, hi) in windows.items()}
+    picked["nodate"] = select_tasks(store, which, today, dated=False, limit=limit, dues=dues)
+    rows = {r["id"]: r for r in task_rows(store, [x[3] for ids in picked.values() for x in ids], today, WEEK, record=False)}
     names = cached(store, ("assignees",), lambda: [r[0] for r in store.db.execute(
         "SELECT assignee, COUNT(*) AS n FROM tasks WHERE assignee IS NOT NULL GROUP BY assignee ORDER BY n DESC LIMIT 100"
     ).fetchall()])
-    return Board(assignee or "", status, {g: [rows[i] for i in ids if i in rows] for g, ids in picked.items()}, counts, names)
+    return Board(assignee or "", status, {g: [rows[x[3]] for x in ids if x[3] in rows] for g, ids in picked.items()},
+                 counts, names)

@@ -19,12 +19,13 @@ these, so a page and its API answer never disagree.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
 from pipeline import corrections as corr
-from pipeline.search import Filters, QueryError, fts_query, search, snippet
+from pipeline.search import Condition, Filters, QueryError, fts_query, matching_ids, newest_ids, search, snippet
 from pipeline.store import Store
 from pipeline.tracker import list_tasks, today_in_vietnam
 from pipeline.web.board import OVERDUE_SQL, WEEK, dict_rows
@@ -56,22 +57,22 @@ class WebFilters(Filters):
     tasks: str | None = None  # "open" | "overdue"
     today: str = ""
 
-    def sql(self) -> tuple[str, list]:
-        """The filter as a condition on ``documents d`` (what :func:`pipeline.search.search` asks for)."""
-        where, params = super().sql()
-        extra, more = [where], list(params)
+    def conditions(self) -> list[Condition]:
+        """The library's conditions and the facets' (what :func:`pipeline.search.search` asks for)."""
+        out = super().conditions()
         if self.issuer_exact:
-            extra.append("(d.issuer = ? OR d.issuer_parent = ?)")
-            more += [self.issuer_exact] * 2
+            out.append(Condition("(d.issuer = ? OR d.issuer_parent = ?)", [self.issuer_exact] * 2,
+                                 "SELECT id FROM documents WHERE issuer = ? UNION SELECT id FROM documents WHERE issuer_parent = ?"))
         if self.year:
-            extra.append("d.year = ?")
-            more.append(self.year)
+            # as a range of dates (the year is the date's first four digits): the date index walks straight to it
+            span = [str(self.year), f"{self.year}\U0010ffff"]
+            out.append(Condition("d.date >= ? AND d.date < ?", span, "SELECT id FROM documents WHERE date >= ? AND date < ?"))
         if self.tasks == "open":
-            extra.append("EXISTS (SELECT 1 FROM tasks t WHERE t.document_id = d.id AND t.status IN ('open', 'in_progress'))")
+            out.append(Condition(
+                "EXISTS (SELECT 1 FROM tasks t WHERE t.document_id = d.id AND +t.status IN ('open', 'in_progress'))", []))
         elif self.tasks == "overdue":
-            extra.append(f"EXISTS (SELECT 1 FROM tasks t WHERE t.document_id = d.id AND {OVERDUE_SQL})")
-            more.append(self.today)
-        return " AND ".join(extra), more
+            out.append(Condition(f"EXISTS (SELECT 1 FROM tasks t WHERE t.document_id = d.id AND {OVERDUE_SQL})", [self.today]))
+        return out
 
     def active(self) -> bool:
         return bool(self.doc_type or self.issuer_exact or self.year or self.tasks or self.cites)
@@ -107,34 +108,34 @@ def _facets(store: Store, query: str, filters: WebFilters) -> tuple[int, bool, b
     fewer match): counting every match of a common word in a large store would cost more than
     the whole page may take. ``sampled`` says when that happened; the page says so.
     """
-    where, params = filters.sql()
+    conds = filters.conditions()
     if query.strip():
-        match = [fts_query(query, compounds=[])]  # what the library matches (compounds only re-rank)
-        base = ("SELECT d.id, d.doc_type, d.issuer, d.year FROM documents_fts JOIN documents d "
-                f"ON d.id = documents_fts.rowid WHERE documents_fts MATCH ? AND {where} ORDER BY documents_fts.rowid DESC")
-        if where == "1":  # no filter: the full-text index alone counts, exactly and fast
-            total = store.db.execute("SELECT COUNT(*) FROM documents_fts WHERE documents_fts MATCH ?", match).fetchone()[0]
+        match = fts_query(query, compounds=[])  # what the library matches (compounds only re-rank)
+        if not conds:  # no filter: the full-text index alone counts, exactly and fast
+            total = store.db.execute("SELECT COUNT(*) FROM documents_fts WHERE documents_fts MATCH ?", [match]).fetchone()[0]
+            ids = matching_ids(store, match, None, FACET_SAMPLE)
         else:
+            ids = matching_ids(store, match, filters, COUNT_CAP + 1)
             total = None
     else:
-        match, base = [], f"SELECT d.id, d.doc_type, d.issuer, d.year FROM documents d WHERE {where} ORDER BY d.id DESC"
-        total = None
+        ids, total = newest_ids(store, filters, COUNT_CAP + 1), None
     exact = total is not None
     if total is None:
-        total = store.db.execute(f"SELECT COUNT(*) FROM ({base} LIMIT {COUNT_CAP + 1})", [*match, *params]).fetchone()[0]
+        total = len(ids)
         exact = total <= COUNT_CAP
     sql = f"""
-        WITH m AS MATERIALIZED ({base} LIMIT {FACET_SAMPLE})
+        WITH m AS MATERIALIZED (SELECT d.id, d.doc_type, d.issuer, d.year FROM documents d
+                                WHERE d.id IN (SELECT value FROM json_each(?)))
         SELECT * FROM (SELECT 'type', doc_type, COUNT(*) AS n FROM m GROUP BY doc_type ORDER BY n DESC LIMIT 12)
         UNION ALL SELECT * FROM (SELECT 'issuer', issuer, COUNT(*) AS n FROM m GROUP BY issuer ORDER BY n DESC LIMIT 12)
         UNION ALL SELECT * FROM (SELECT 'year', year, COUNT(*) AS n FROM m GROUP BY year ORDER BY year DESC LIMIT 15)
         UNION ALL SELECT 'tasks', 'open', COUNT(*) FROM m WHERE EXISTS
-            (SELECT 1 FROM tasks t WHERE t.document_id = m.id AND t.status IN ('open', 'in_progress'))
+            (SELECT 1 FROM tasks t WHERE t.document_id = m.id AND +t.status IN ('open', 'in_progress'))
         UNION ALL SELECT 'tasks', 'overdue', COUNT(*) FROM m WHERE EXISTS
             (SELECT 1 FROM tasks t WHERE t.document_id = m.id AND {OVERDUE_SQL})
     """
     facets: dict[str, list[tuple]] = {"type": [], "issuer": [], "year": [], "tasks": []}
-    for kind, value, n in store.db.execute(sql, [*match, *params, filters.today]).fetchall():
+    for kind, value, n in store.db.execute(sql, [json.dumps(ids[:FACET_SAMPLE]), filters.today]).fetchall():
         if value is not None and n:
             facets[kind].append((value, n))
     return total, exact, total > FACET_SAMPLE, facets
