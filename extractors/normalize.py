@@ -213,6 +213,16 @@ def _fix_tone(m: re.Match) -> list[Edit]:
     return [(m.start(2), m.end(3), new_first + bare)]
 
 
+def new_style_tones(text: str) -> str:
+    """``text`` in NFC with the tone placement :func:`normalize` uses (for word lists written
+    old-style).
+
+    >>> new_style_tones("hoà bình, thuỷ sản, quý")
+    'hòa bình, thủy sản, quý'
+    """
+    return substitute(_nfc(text), _OLD_TONE, _fix_tone).text
+
+
 def _lost_hyphen(m: re.Match) -> list[Edit]:
     token = m.group()
     for i in range(1, len(token) - 1):

@@ -41,7 +41,7 @@ from importlib import resources
 import regex as re
 
 from extractors.lines import fold
-from extractors.normalize import _OLD_TONE, _fix_tone, _nfc, substitute
+from extractors.normalize import new_style_tones
 from extractors.tables import word_list
 
 DICTIONARY = ("underthesea", "corpus/data/Viet74K.txt")
@@ -58,7 +58,7 @@ def _read(where: tuple[str, str]) -> str:
         text = resources.files(where[0]).joinpath(where[1]).read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
         return ""
-    return substitute(_nfc(text), _OLD_TONE, _fix_tone).text
+    return new_style_tones(text)
 
 
 @cache

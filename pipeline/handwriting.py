@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
 
 import regex as re
 from PIL import Image, ImageOps
@@ -94,24 +93,13 @@ def agree(first: str, parse: Callable[[str], str | None], second: str, third: st
     return b
 
 
-@cache
-def tesseract_langs() -> tuple[str, ...]:
-    """The models the tesseract program has."""
-    import subprocess
-
-    from pipeline.ocr import tesseract
-
-    out = subprocess.run([tesseract(), "--list-langs"], capture_output=True, text=True, timeout=30).stdout
-    return tuple(out.split())
-
-
 def read_digits(crops: list[Image.Image], dpi: int, scales: tuple[float, ...] = (1.0, 0.5)) -> list[list[str]]:
     """Each crop read as one line of ``0-9/``, at each of ``scales``: one tesseract run for all,
     the crops stacked on one sheet with gaps (a run costs ~0.1 s of start-up before any reading).
 
     Returns one list per scale, one string per crop.
     """
-    from pipeline.ocr import parse_tsv, run_tesseract
+    from pipeline.ocr import parse_tsv, run_tesseract, tesseract_langs
 
     items = [c if s == 1 else c.resize((max(1, round(c.width * s)), max(1, round(c.height * s))), Image.LANCZOS)
              for s in scales for c in crops]
@@ -151,8 +139,9 @@ class _Candidate:
     box: tuple[float, float, float, float]  # the blank: from the label's right edge to the next word's left
 
 
-def _rows(words: list) -> list[list[int]]:
-    """Indexes of ``words`` grouped into rows by their vertical centres, each left to right."""
+def row_indexes(words: list) -> list[list[int]]:
+    """Indexes of ``words`` grouped into rows by their vertical centres, top to bottom, each left
+    to right (a word joins a row whose centre is within 0.6 of its height)."""
     rows: list[tuple[float, list[int]]] = []
     for i in sorted(range(len(words)), key=lambda i: words[i].cy):
         w = words[i]
@@ -170,7 +159,7 @@ def _candidates(words: list, height: float) -> list[_Candidate]:
     top = [w for w in words if 0 <= w.cy < 0.4 * height]
     index = {id(w): i for i, w in enumerate(words)}
     found: dict[str, _Candidate] = {}
-    for row in _rows(top):
+    for row in row_indexes(top):
         ws = [top[i] for i in row]
         for k in range(len(ws) - 2):
             label, value, after = ws[k], ws[k + 1], ws[k + 2]

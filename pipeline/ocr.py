@@ -92,26 +92,45 @@ def workers() -> int:
 
 
 @cache
-def tesseract() -> str:
-    """Path of the tesseract program; :class:`ReadError` if it or the Vietnamese model is missing."""
+def _installed() -> tuple[str, tuple[str, ...]]:
+    """The tesseract program's path and the models it has (``--list-langs``, asked once)."""
     exe = shutil.which("tesseract")
     if not exe:
         raise ReadError("OCR unavailable: the tesseract program is not installed (Debian: tesseract-ocr tesseract-ocr-vie)")
-    langs = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30).stdout.split()
+    return exe, tuple(subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30).stdout.split())
+
+
+def tesseract() -> str:
+    """Path of the tesseract program; :class:`ReadError` if it or the Vietnamese model is missing."""
+    exe, langs = _installed()
     if LANG not in langs:
         raise ReadError("OCR unavailable: Tesseract's Vietnamese model is not installed (Debian: tesseract-ocr-vie)")
     return exe
 
 
-@cache
+def tesseract_langs() -> tuple[str, ...]:
+    """The models the tesseract program has."""
+    return _installed()[1]
+
+
 def has_osd() -> bool:
     """Whether Tesseract's orientation model (``osd``) is installed."""
-    exe = tesseract()
-    return "osd" in subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30).stdout.split()
+    return "osd" in tesseract_langs()
 
 
 def _env() -> dict[str, str]:
     return {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
+def _run(cmd: list[str]) -> subprocess.CompletedProcess:
+    """Run a tesseract command line; a time-out or a failure becomes :class:`ReadError`."""
+    try:
+        done = subprocess.run(cmd, capture_output=True, env=_env(), timeout=PAGE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ReadError(f"OCR timed out after {PAGE_TIMEOUT} s on one page") from None
+    if done.returncode != 0:
+        raise ReadError(f"OCR failed: {done.stderr.decode(errors='replace').strip()[:200]}")
+    return done
 
 
 def run_tesseract(img, dpi: int, *args: str) -> str:
@@ -124,15 +143,9 @@ def run_tesseract(img, dpi: int, *args: str) -> str:
     try:
         with os.fdopen(fd, "wb") as f:
             img.save(f, "PPM")  # an "L" image is written as PGM
-        cmd = [tesseract(), name, "stdout", "--dpi", str(dpi), *args]
-        try:
-            done = subprocess.run(cmd, capture_output=True, env=_env(), timeout=PAGE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise ReadError(f"OCR timed out after {PAGE_TIMEOUT} s on one page") from None
+        done = _run([tesseract(), name, "stdout", "--dpi", str(dpi), *args])
     finally:
         os.unlink(name)
-    if done.returncode != 0:
-        raise ReadError(f"OCR failed: {done.stderr.decode(errors='replace').strip()[:200]}")
     return done.stdout.decode("utf-8", errors="replace")
 
 
@@ -250,13 +263,7 @@ def tesseract_files(img, dpi: int, *args: str, outputs: tuple[str, ...] = ("tsv"
             img.save(src, "JPEG", quality=jpeg, dpi=(dpi, dpi))
         else:
             img.save(src, "PPM")  # an "L" image is written as PGM
-        cmd = [tesseract(), str(src), str(base), "--dpi", str(dpi), *args, *outputs]
-        try:
-            done = subprocess.run(cmd, capture_output=True, env=_env(), timeout=PAGE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise ReadError(f"OCR timed out after {PAGE_TIMEOUT} s on one page") from None
-        if done.returncode != 0:
-            raise ReadError(f"OCR failed: {done.stderr.decode(errors='replace').strip()[:200]}")
+        _run([tesseract(), str(src), str(base), "--dpi", str(dpi), *args, *outputs])
         return {ext: base.with_suffix(f".{ext}").read_bytes() for ext in outputs}
 
 
@@ -356,7 +363,7 @@ def ocr_images(images: Iterable[tuple[object, int | None]], n: int | None = None
 
 def scan_facts(pages: dict[int, OcrPage]) -> tuple[dict[str, str | None], dict[int, bytes]]:
     """What :class:`~pipeline.readers.ReadResult` keeps of OCR'd pages (0-based index → page):
-    the first page's handwritten header values, and each upright page's text layer."""
+    the handwritten header values of the first page that has any, and each upright page's text layer."""
     handwritten: dict[str, str | None] = {}
     for p in pages.values():
         for b in p.blanks:

@@ -25,28 +25,17 @@ import numpy as np
 import regex as re
 from PIL import Image, ImageOps
 
-from pipeline.handwriting import agree, date_value, digits_value, read_digits
+from pipeline.handwriting import agree, date_value, digits_value, read_digits, row_indexes
 from pipeline.imageprep import STAMP_DPI, PreparedPage
+from pipeline.layout import fold as _fold
 
 _DEN = re.compile(r"(?<![a-z])[dđ]\W?[eê]\W?n(?![a-z])")
 _NUMBER_LABEL = re.compile(r"^\W*[s$5][^\s]{0,2}[:.]?$")
 
 
-def _fold(s: str) -> str:
-    from pipeline.layout import fold
-
-    return fold(s)
-
-
 def _rows(words: list) -> list[list]:
-    """Words grouped into rows by their vertical centres, top to bottom, each left to right."""
-    rows: list[tuple[float, list]] = []
-    for w in sorted(words, key=lambda w: w.cy):
-        if rows and abs(rows[-1][0] - w.cy) < 0.6 * (w.bottom - w.top):
-            rows[-1][1].append(w)
-        else:
-            rows.append((w.cy, [w]))
-    return [sorted(r, key=lambda w: w.x0) for _, r in rows]
+    """Words grouped into rows (:func:`pipeline.handwriting.row_indexes`)."""
+    return [[words[i] for i in row] for row in row_indexes(words)]
 
 
 def stamp_fields(rows: list[list]) -> tuple[bool, list | None, list | None]:
