@@ -52,6 +52,10 @@ closing block into one text line when they sit at the same height, and the line 
 reads the narrower column as garbage (``- Như trên;`` → ``g5 Sebassjft``); sparse text finds each
 column's lines on their own, and :mod:`pipeline.layout` puts them in order. Measured on four
 scanned corpus documents: field macro-F1 0.922 with psm 3, 0.958 with psm 11, same speed."""
+READ_ARGS = ("-l", LANG, "--psm", PSM, "-c", "tessedit_do_invert=0")
+"""Tesseract's options for reading a page. ``tessedit_do_invert=0``: by default every line read
+with low confidence is read a second time inverted (for white text on dark), which dispatches do
+not have; measured in bench/bench_inputs.py and bench/bench_scans.py (see the README)."""
 LOW_CONFIDENCE = 70.0
 """Mean word confidence under which a page is checked for rotation."""
 MAX_SKEW = 5.0
@@ -271,8 +275,8 @@ def _read_page(img, dpi: int, text_layer: bool) -> tuple[list[Word], bytes | Non
     """Word boxes of one upright page, and with ``text_layer`` its invisible-text PDF page
     (``textonly_pdf``: the words only, to lay over the original image; same run, ~5 % more time)."""
     if not text_layer:
-        return parse_tsv(run_tesseract(img, dpi, "-l", LANG, "--psm", PSM, "tsv")), None
-    out = tesseract_files(img, dpi, "-l", LANG, "--psm", PSM, "-c", "textonly_pdf=1", outputs=("tsv", "pdf"))
+        return parse_tsv(run_tesseract(img, dpi, *READ_ARGS, "tsv")), None
+    out = tesseract_files(img, dpi, *READ_ARGS, "-c", "textonly_pdf=1", outputs=("tsv", "pdf"))
     return parse_tsv(out["tsv"].decode("utf-8", errors="replace")), out["pdf"]
 
 

@@ -30,9 +30,8 @@ from pathlib import Path
 
 from pipeline.ocr import (
     IMAGE_SUFFIXES,
-    LANG,
     LOW_CONFIDENCE,
-    PSM,
+    READ_ARGS,
     _mean_conf,
     _upright,
     bounded_map,
@@ -56,7 +55,7 @@ def _ocr_to_pdf(job: tuple[object, int, Path]) -> Path:
     img, dpi = prepare(img, dpi)
 
     def run(image) -> tuple[bytes, float | None]:
-        out = tesseract_files(image, dpi, "-l", LANG, "--psm", PSM, outputs=("pdf", "tsv"), jpeg=JPEG_QUALITY)
+        out = tesseract_files(image, dpi, *READ_ARGS, outputs=("pdf", "tsv"), jpeg=JPEG_QUALITY)
         return out["pdf"], _mean_conf(parse_tsv(out["tsv"].decode("utf-8", errors="replace")))
 
     pdf, conf = run(img)
