@@ -115,19 +115,62 @@ class Row:
     @property
     def text(self) -> str:
         out = ""
+        prev: Word | None = None
         for w in self.words:
-            if w.superscript and out:
-                out += w.text.translate(SUPERSCRIPTS)
+            if w.superscript and out or prev is not None and _split_word(prev, w):
+                out += w.text.translate(SUPERSCRIPTS) if w.superscript else w.text
             else:
                 out += (" " if out else "") + w.text
+            prev = w
         return out
 
 
+def _split_word(a: Word, b: Word) -> bool:
+    """``b`` is the rest of a word OCR boxed in two: its box starts a little inside ``a``'s box
+    and ends beyond it (``DƯ`` + ``ƠNG``); a box inside another is something else."""
+    overlap = a.x1 - b.x0
+    return 0 < overlap < 0.25 * min(a.x1 - a.x0, b.x1 - b.x0) and b.x1 > a.x1 and b.text[:1].isalpha()
+
+
 def make_rows(words: Sequence[Word]) -> list[Row]:
-    """Group words into rows by their vertical centres, top to bottom, each row left to right."""
+    """Group words into rows by their vertical centres, top to bottom, each row left to right.
+
+    A word box much taller than the text (OCR boxes swollen by a stroke under them: a rule, a
+    handwritten number, a slash) has its centre off its line; it joins the text row whose centre
+    line crosses it, next to words of that row, instead of making a row of its own.
+
+    >>> rows = make_rows([Word("TỈNH", 340, 209, 425, 239), Word("BẮC", 435, 210, 496, 239),
+    ...                   Word("KẠN", 507, 211, 580, 271), Word("Số:", 300, 300, 340, 327)])
+    >>> [r.text for r in rows]
+    ['TỈNH BẮC KẠN', 'Số:']
+    """
     if not words:
         return []
-    tol = 0.5 * statistics.median(w.height for w in words)
+    height = statistics.median(w.height for w in words)
+    rows = _by_centre([w for w in words if w.height <= TALL * height], 0.5 * height)
+    left = [w for w in words if w.height > TALL * height]
+    while left:  # a tall word placed may bring the next one near its row
+        still = []
+        for w in left:
+            home = _crossed_row(w, rows, height)
+            if home is None:
+                still.append(w)
+            else:
+                home.words.append(w)
+        if len(still) == len(left):
+            break
+        left = still
+    rows = sorted(rows + _by_centre(left, 0.5 * height), key=lambda cr: cr[0])
+    out = []
+    for _, row in rows:
+        row.words.sort(key=lambda w: w.x0)
+        _mark_superscripts(row)
+        out.append(row)
+    return out
+
+
+def _by_centre(words: Sequence[Word], tol: float) -> list[tuple[float, Row]]:
+    """Rows of words whose centres are within ``tol`` of the row's running centre, with that centre."""
     rows: list[tuple[float, Row]] = []
     for w in sorted(words, key=lambda w: (w.cy, w.x0)):
         if rows and abs(w.cy - rows[-1][0]) <= tol:
@@ -136,12 +179,24 @@ def make_rows(words: Sequence[Word]) -> list[Row]:
             rows[-1] = (c + (w.cy - c) / len(row.words), row)
         else:
             rows.append((w.cy, Row([w])))
-    out = []
-    for _, row in rows:
-        row.words.sort(key=lambda w: w.x0)
-        _mark_superscripts(row)
-        out.append(row)
-    return out
+    return rows
+
+
+TALL = 1.5
+"""A word box taller than this many median word heights is swollen (see :func:`make_rows`)."""
+
+
+def _crossed_row(w: Word, rows: list[tuple[float, Row]], height: float) -> Row | None:
+    """The text row whose centre line crosses ``w``'s box and that has a word near ``w``
+    (within the gap that splits a row), the nearest by centre; ``None`` when there is none."""
+    best = None
+    for c, row in rows:
+        if not w.top < c < w.bottom or row.size < 0.5 * height:
+            continue  # not crossed, or a row of rules and specks
+        near = min(max(v.x0 - w.x1, w.x0 - v.x1) for v in row.words) <= 1.5 * row.size
+        if near and (best is None or abs(c - w.cy) < best[0]):
+            best = (abs(c - w.cy), row)
+    return best[1] if best else None
 
 
 def _mark_superscripts(row: Row) -> None:
