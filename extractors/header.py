@@ -26,7 +26,7 @@ import regex as re
 
 from extractors.dates import LONG_DATE, make_date
 from extractors.lines import Line, fold, is_caps, split_lines, strip_span, value
-from extractors.tables import DOC_TYPES_BY_ABBR, MARKS, TITLE_WORDS, read_tsv, word_list
+from extractors.tables import DOC_TYPES_BY_ABBR, ISSUER_ABBREVIATIONS, MARKS, TITLE_WORDS, read_tsv, word_list
 from schemas import Extracted, Span
 
 HEADER_LINES = 45
@@ -51,6 +51,9 @@ LOCALITY = tuple(w for w, role in _WORDS if role == "locality")
 AUTHORITY = tuple(w for w, role in _WORDS if role == "authority")
 BODY_STARTS = word_list("body_starts.txt")
 _NUMBERED = re.compile(r"^(?:[IVX]+|\d+)[.)]\s")
+SYMBOL_OPENERS = frozenset(DOC_TYPES_BY_ABBR) | frozenset(ISSUER_ABBREVIATIONS)
+STRAY = " -–—*:|'\"‘’“”`"
+"""Rules, bullets and specks OCR reads as quotes around a header line (``'TỈNH HÀ NAM``)."""
 _MARKS_FOLDED = {fold(k): (f, c) for k, (f, c) in MARKS.items()}
 
 
@@ -74,6 +77,17 @@ class Header:
     """Offset where the header ends and the document proper begins."""
     used: list[Span] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def _is_symbol(seg: str) -> bool:
+    """A symbol without its number (``STP-HCTP``, ``QĐ-UBND``): hyphenated, no blank, opening
+    with a type or issuer abbreviation of the tables — never the name of a body.
+
+    >>> _is_symbol("SNV-CCHC"), _is_symbol("SỞ NỘI VỤ"), _is_symbol("BÌNH-DƯƠNG")
+    (True, False, False)
+    """
+    parts = seg.split("-")
+    return len(parts) > 1 and " " not in seg and parts[0] in SYMBOL_OPENERS
 
 
 def _starts_body(line: str) -> bool:
@@ -326,10 +340,14 @@ def extract_header(text: str, lines: list[Line] | None = None) -> Header:
         if ln.index in mark_lines or not ln.text:
             continue
         for s, e in _cut_segments(ln, cuts):
-            s, e = strip_span(text, s, e, " -–*:|")
+            s, e = strip_span(text, s, e, STRAY)
+            while s < e and text[s] in ".,;/":  # a speck read as a comma, or a slash, before the line
+                s, e = strip_span(text, s + 1, e, STRAY)
             seg = text[s:e]
             if not seg or not is_caps(seg) or ln.index == limit and num_m and s >= num_m.start():
                 continue
+            if _is_symbol(seg):
+                continue  # the symbol of a 'Số' line OCR broke in two, not a body
             if title_ln and ln.index >= title_ln.index:
                 continue
             pieces.append((s, e))

@@ -67,3 +67,32 @@ def test_issue_date_is_the_place_date_line_not_a_cited_date():
     )
     assert v(d.date) == "2023-10-20"
     assert [r.key for r in d.references] == ["88/QDUBND@2023"]
+
+
+def test_stray_quote_or_comma_before_a_body_line():
+    # OCR of a photo reads a speck as a quote or comma before a header line
+    for speck in ("'", "‘", ",", "“"):
+        d = extract(
+            f"ỦY BAN NHÂN DÂN\n{speck}TỈNH QUẢNG TRỊ\nSố: 88/QĐ-UBND\n\n"
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+            "Quảng Trị, ngày 05 tháng 3 năm 2024\n\nQUYẾT ĐỊNH\nVề việc thành lập Tổ công tác\n",
+            ocr=True,
+        )
+        assert (v(d.issuer), d.issuer_parent) == ("ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ", None), speck
+
+
+def test_trailing_comma_still_joins_a_body_over_two_lines():
+    d = extract(
+        "UBND TỈNH AN GIANG\nSỞ VĂN HÓA,\nTHỂ THAO VÀ DU LỊCH\nSố: 210/SVHTTDL-VP\nV/v tổ chức giải chạy\n"
+        "An Giang, ngày 02 tháng 4 năm 2024\nKính gửi: UBND các huyện.\n"
+    )
+    assert (v(d.issuer_parent), v(d.issuer)) == ("UBND TỈNH AN GIANG", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH")
+
+
+def test_symbol_broken_off_its_number_line_is_not_a_body():
+    d = extract(
+        "UBND TỈNH ĐỒNG THÁP\nSỞ XÂY DỰNG\n/SXD-QLN\nSố: 417\nV/v rà soát nhà ở xã hội\n"
+        "Đồng Tháp, ngày 11 tháng 9 năm 2023\nKính gửi: UBND các huyện.\n",
+        ocr=True,
+    )
+    assert (v(d.issuer_parent), v(d.issuer)) == ("UBND TỈNH ĐỒNG THÁP", "SỞ XÂY DỰNG")
