@@ -7,7 +7,10 @@ what the domain makes unambiguous:
 
 - phrases of the lexicon in ``data/ocr_lexicon.txt`` whose diacritic-free form matches;
 - digits inside the numbers of a date or of ``Số:`` lines;
-- symbol parts that become a known abbreviation (``QD`` → ``QĐ``, ``HDND`` → ``HĐND``);
+- symbol parts that become exactly one known abbreviation of the tables (types, issuers,
+  drafting units) by look-alike letters or without a doubled letter (``QD`` → ``QĐ``,
+  ``HDND`` → ``HĐND``, ``TIr`` → ``TTr``, ``QĐĐ`` → ``QĐ``), and the slash of a ``Số`` line
+  read as a comma (``Số 05 ,STP-HCTP``);
 - list dashes read as ``~``;
 - the marks of words a dictionary decides (``tố chức`` → ``tổ chức``, :mod:`extractors.spelling`).
 
@@ -40,7 +43,7 @@ import regex as re
 from extractors.lines import fold
 from extractors.normalize import Normalized, apply_edits
 from extractors.spelling import spelling_edits
-from extractors.tables import DOC_TYPES, ISSUER_ABBREVIATIONS, word_list
+from extractors.tables import DOC_TYPES, ISSUER_ABBREVIATIONS, UNIT_ABBREVIATIONS, word_list
 from schemas import Span
 
 _GLUED = re.compile(r"(?<=(?:ngày|Ngày|tháng|Tháng|năm|Năm|Số:|số:|Số|số))(?=\d)")
@@ -49,8 +52,12 @@ _NUMBERISH = re.compile(
 )
 _DIGIT_FOR = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "]": "1", "|": "1"})
 _SYMBOL_PART = re.compile(r"(?<=\d/(?:\d{4}/)?(?:[\p{L}&]+-)*)[\p{L}&]{2,10}(?=[-\s.,;)]|$)")
-_KNOWN_PARTS = {t.abbr for t in DOC_TYPES if t.abbr} | set(ISSUER_ABBREVIATIONS)
-_LOOKALIKE = {"D": "Đ", "0": "O", "1": "I"}
+_KNOWN_PARTS = {t.abbr for t in DOC_TYPES if t.abbr} | set(ISSUER_ABBREVIATIONS) | set(UNIT_ABBREVIATIONS)
+_LOOKALIKE = {"D": "Đ", "0": "O", "1": "I", "I": "T", "l": "T"}
+_NUMBER_SLASH = re.compile(
+    r"(?<=(?<![\p{L}\d])(?:Số|SỐ|số)[ \t]*[:.]?[ \t]*\d{1,5}[a-z]?[ \t]*)[,.|\\](?=[ \t]*(?P<first>[\p{Lu}][\p{L}&]*)-)"
+)
+"""The slash of ``Số: 05/STP-HCTP`` read as a comma, point, bar or backslash."""
 _BULLET = re.compile(r"(?m)^[ \t]*\K[~¬](?=[ \t]+\p{L})|(?<=;)[ \t](?=~[ \t]+\p{Lu})")
 """A list dash read as ``~`` or ``¬`` at a line's start; and a ``; ~ Next item`` run onto the line
 of the item before (two lines of ``Nơi nhận`` read as one)."""
@@ -96,22 +103,33 @@ def _bullet_edits(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
+def _symbol_fixes(part: str) -> set[str]:
+    """Known abbreviations ``part`` becomes by look-alike letters (``QD`` → ``QĐ``, ``TIr`` →
+    ``TTr``) or without one letter of a doubled pair (``QĐĐ`` → ``QĐ``)."""
+    fixes = set()
+    spots = [i for i, c in enumerate(part) if c in _LOOKALIKE][:4]
+    for mask in range(1, 2 ** len(spots)):  # each combination of look-alikes: HDND → HĐND, not HĐNĐ
+        chars = list(part)
+        for bit, i in enumerate(spots):
+            if mask >> bit & 1:
+                chars[i] = _LOOKALIKE[chars[i]]
+        fixes.add("".join(chars))
+    fixes |= {part[:i] + part[i + 1 :] for i in range(1, len(part)) if part[i] == part[i - 1] and len(part) > 2}
+    return fixes & _KNOWN_PARTS
+
+
 def _symbol_edits(text: str) -> list[tuple[int, int, str]]:
+    """Symbol parts the tables do not know that become exactly one known part (the table decides:
+    two candidates, or none, leave the part as read)."""
     edits = []
     for m in _SYMBOL_PART.finditer(text):
-        part = m.group()
-        if part in _KNOWN_PARTS:
-            continue
-        spots = [i for i, c in enumerate(part) if c in _LOOKALIKE][:4]
-        for mask in range(1, 2 ** len(spots)):  # each combination of look-alikes: HDND → HĐND, not HĐNĐ
-            chars = list(part)
-            for bit, i in enumerate(spots):
-                if mask >> bit & 1:
-                    chars[i] = _LOOKALIKE[chars[i]]
-            fixed = "".join(chars)
-            if fixed in _KNOWN_PARTS:
-                edits.append((m.start(), m.end(), fixed))
-                break
+        if m.group() not in _KNOWN_PARTS:
+            fixes = _symbol_fixes(m.group())
+            if len(fixes) == 1:
+                edits.append((m.start(), m.end(), fixes.pop()))
+    for m in _NUMBER_SLASH.finditer(text):
+        if m["first"] in _KNOWN_PARTS:  # the repair covers the symbol's first part: it was read from it
+            edits.append((m.start(), m.end("first"), "/" + text[m.end() : m.end("first")]))
     return edits
 
 
@@ -134,6 +152,16 @@ def ocr_repair(n: Normalized) -> tuple[Normalized, list[Span]]:
             kept.append((a, b, rep))
             last = b
     if kept:
-        n = apply_edits(n, kept)  # all same-length: positions do not move
-        repaired.extend((a, b) for a, b, _ in kept)
+        n = apply_edits(n, kept)
+        shift = 0  # a doubled letter taken out of a symbol moves what follows
+        moved = []
+        for a, b, rep in kept:
+            moved.append((a + shift, a + shift + len(rep)))
+            shift += len(rep) - (b - a)
+        repaired = [(_moved(x, kept), _moved(y, kept)) for x, y in repaired] + moved
     return n, sorted(repaired)
+
+
+def _moved(pos: int, kept: list[tuple[int, int, str]]) -> int:
+    """Where ``pos`` is after the edits ``kept`` (edits before it shift it)."""
+    return pos + sum(len(rep) - (b - a) for a, b, rep in kept if b <= pos)

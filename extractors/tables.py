@@ -58,6 +58,9 @@ ISSUER_ABBREVIATIONS: dict[str, str] = dict(
     (row[0], row[1]) for row in read_tsv("issuer_abbreviations.tsv")
 )
 
+UNIT_ABBREVIATIONS: dict[str, str] = dict((row[0], row[1]) for row in read_tsv("unit_abbreviations.tsv"))
+"""Drafting-unit codes common in symbols (``CCHC``, ``QLĐĐ``): only to decide OCR repairs."""
+
 SIGNER_PREFIXES: dict[str, str] = {
     variant: code for variants, code, _ in read_tsv("signer_prefixes.tsv") for variant in variants.split("|")
 }

@@ -1,0 +1,68 @@
+"""OCR post-correction (extractors/ocrfix.py): what the tables and lexicon decide, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.extract import extract
+from extractors.normalize import normalize
+from extractors.ocrfix import ocr_repair
+
+
+def fixed(text: str) -> str:
+    return ocr_repair(normalize(text))[0].text
+
+
+HEADER = "UBND TỈNH BẾN TRE\nSỞ NỘI VỤ\n{number}\nV/v góp ý dự thảo quy chế\nBến Tre, ngày 04 tháng 6 năm 2024\nKính gửi: Các sở, ngành.\n"
+
+
+@pytest.mark.parametrize(
+    ("ocr", "right"),
+    [
+        ("Số: 41/2023/QĐĐ-UBND", "Số: 41/2023/QĐ-UBND"),  # a doubled letter the table does not know
+        ("Số: 9/KHH-SYT", "Số: 9/KH-SYT"),
+        ("theo Tờ trình số 77/TIr-STC ngày 2/5/2024", "theo Tờ trình số 77/TTr-STC ngày 2/5/2024"),
+        ("Tờ trình số 12/Tlr-SXD", "Tờ trình số 12/TTr-SXD"),
+        ("Số: 230/CIr-UBND", "Số: 230/CTr-UBND"),
+        ("Số: 15/STNMT-QLĐD", "Số: 15/STNMT-QLĐĐ"),  # a drafting unit of the table
+    ],
+)
+def test_symbol_parts_the_tables_decide(ocr, right):
+    assert fixed(ocr) == right
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "Số: 41/2023/QĐ-UBND",
+        "Số: 310/STTTT-CĐS",  # TTTT: a doubled letter the table knows as it is
+        "Số: 18/SNV-CCHC",
+        "Số: 6/SYT-NVD",  # Nghiệp vụ Dược: the D stays
+        "Số: 52/UBND-XDCQ",
+        "Số: 88/BQLDA-KHTH",  # unknown parts with no single known reading are left alone
+        "Số: 27/TTr-SNV",
+        "Số: 12/QĐ-SSS",
+    ],
+)
+def test_correct_and_undecided_symbols_are_left_alone(clean):
+    assert fixed(clean) == clean
+
+
+def test_slash_read_as_a_comma_on_the_number_line():
+    d = extract(HEADER.format(number="Số 56 ,SNV-CCHC"), ocr=True)
+    assert (d.number.value, d.symbol.value) == ("56", "SNV-CCHC")
+    assert d.symbol.confidence < 0.97  # read from repaired text
+    assert d.text[d.symbol.span[0] - 1] == "/"
+
+
+def test_comma_after_a_number_in_a_sentence_stays():
+    assert fixed("theo số 12, UBND tỉnh đề nghị") == "theo số 12, UBND tỉnh đề nghị"
+    assert fixed("Số 56, Ngõ 4") == "Số 56, Ngõ 4"
+
+
+def test_symbol_shortened_by_a_repair_keeps_its_span_and_what_follows_moves():
+    d = extract(HEADER.format(number="Số: 105/2024/QĐĐ-UBND").replace("V/v", "ngày23\nV/v"), ocr=True)
+    assert d.symbol.value == "2024/QĐ-UBND"
+    assert d.text[d.symbol.span[0] : d.symbol.span[1]] == "2024/QĐ-UBND"
+    n, repaired = ocr_repair(normalize("Số: 105/2024/QĐĐ-UBND ngày23"))
+    assert [n.text[a:b] for a, b in repaired] == ["QĐ", " "]
