@@ -5,7 +5,9 @@ Tesseract's ``vie`` model swaps tone marks and look-alike letters (``QUYÉT Đ�
 brackets (``1]``, ``l0``, ``O5``) and ``Đ`` as ``D`` in symbols (``QD-UBND``). This module repairs
 what the domain makes unambiguous:
 
-- phrases of the lexicon in ``data/ocr_lexicon.txt`` whose diacritic-free form matches;
+- phrases of the lexicon in ``data/ocr_lexicon.txt`` whose diacritic-free form matches, also
+  wrapped over two lines (``UBND tính`` → ``UBND tỉnh``, ``hô sơ`` → ``hồ sơ``), except where a
+  syllable the repair would change makes a dictionary word with its neighbour (``UBND tính toán``);
 - digits inside the numbers of a date or of ``Số:`` lines;
 - symbol parts that become exactly one known abbreviation of the tables (types, issuers,
   drafting units) by look-alike letters or without a doubled letter (``QD`` → ``QĐ``,
@@ -42,7 +44,7 @@ import regex as re
 
 from extractors.lines import fold
 from extractors.normalize import Normalized, apply_edits
-from extractors.spelling import spelling_edits
+from extractors.spelling import is_word, spelling_edits
 from extractors.tables import DOC_TYPES, ISSUER_ABBREVIATIONS, UNIT_ABBREVIATIONS, word_list
 from schemas import Span
 
@@ -71,22 +73,41 @@ def _lexicon() -> dict[str, str]:
 
 
 def _with_case_of(model: str, phrase: str) -> str:
-    """``phrase``'s letters (with their diacritics) in ``model``'s letter case, one by one."""
-    return "".join(p.upper() if m.isupper() else p.lower() if m.islower() else p for m, p in zip(model, phrase, strict=True))
+    """``phrase``'s letters (with their diacritics) in ``model``'s letter case, one by one; a line
+    break of ``model`` stays."""
+    return "".join(
+        m if m == "\n" else p.upper() if m.isupper() else p.lower() if m.islower() else p
+        for m, p in zip(model, phrase, strict=True)
+    )
+
+
+def _held_by_neighbour(text: str, i: int, j: int, fixed: str) -> bool:
+    """A syllable the repair would change at an edge of ``text[i:j]`` makes a word with its neighbour
+    outside (``UBND tính toán``, ``số hộ so với``): the printed marks are right, leave them."""
+    printed = re.findall(r"\p{L}+", text[i:j])
+    wanted = re.findall(r"\p{L}+", fixed)
+    before = re.search(r"(\p{L}+)[ \t]$", text[max(0, i - 12) : i])
+    after = re.match(r"[ \t](\p{L}+)", text[j : j + 12])
+    return bool(
+        before and printed[0] != wanted[0] and is_word(f"{before[1]} {printed[0]}")
+        or after and printed[-1] != wanted[-1] and is_word(f"{printed[-1]} {after[1]}")
+    )
 
 
 def _phrase_edits(text: str) -> list[tuple[int, int, str]]:
-    folded = fold(text)
+    folded = fold(text).replace("\n", " ")  # a phrase may wrap onto the next line
     edits = []
+    taken: list[tuple[int, int]] = []  # a longer phrase read there decides (keys come longest first)
     for key, phrase in _lexicon().items():
         i = folded.find(key)
         while i >= 0:
             j = i + len(key)
             bounded = (i == 0 or not folded[i - 1].isalnum()) and (j == len(folded) or not folded[j].isalnum())
             original = text[i:j]
-            if bounded:
+            if bounded and not any(a < j and i < b for a, b in taken):
+                taken.append((i, j))
                 fixed = _with_case_of(original, phrase)
-                if fixed != original:
+                if fixed != original and not _held_by_neighbour(text, i, j, fixed):
                     edits.append((i, j, fixed))
             i = folded.find(key, j)
     return edits

@@ -90,8 +90,18 @@ def _words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
     return frozenset(words), {k: tuple(v) for k, v in by_fold.items()}
 
 
+def is_word(phrase: str) -> bool:
+    """Whether ``phrase`` (two or three syllables, as printed) is a word of the dictionary.
+
+    >>> is_word("tính toán"), is_word("Hồ sơ"), is_word("tỉnh toán")
+    (True, True, False)
+    """
+    return phrase.lower() in _words()[0]
+
+
 def _case_of(model: str, word: str) -> str:
-    return "".join(w.upper() if m.isupper() else w for m, w in zip(model, word, strict=True))
+    """``word`` in ``model``'s letter case; a line break of ``model`` stays."""
+    return "".join(m if m == "\n" else w.upper() if m.isupper() else w for m, w in zip(model, word, strict=True))
 
 
 def spelling_edits(text: str) -> list[tuple[int, int, str]]:
@@ -104,8 +114,8 @@ def spelling_edits(text: str) -> list[tuple[int, int, str]]:
     sylls = [(m.start(), m.end(), m.group()) for m in _SYLLABLE.finditer(text)]
     low = [s.lower() for _, _, s in sylls]
 
-    def joined(i: int, n: int) -> bool:  # one space between each syllable of the run, same line
-        return all(text[sylls[k][1]:sylls[k + 1][0]] == " " for k in range(i, i + n - 1))
+    def joined(i: int, n: int) -> bool:  # one space (or a wrap onto the next line) between each syllable
+        return all(text[sylls[k][1]:sylls[k + 1][0]] in (" ", "\n") for k in range(i, i + n - 1))
 
     confirmed = [False] * len(sylls)
     for n in range(_MAX, 1, -1):

@@ -66,3 +66,35 @@ def test_symbol_shortened_by_a_repair_keeps_its_span_and_what_follows_moves():
     assert d.text[d.symbol.span[0] : d.symbol.span[1]] == "2024/QĐ-UBND"
     n, repaired = ocr_repair(normalize("Số: 105/2024/QĐĐ-UBND ngày23"))
     assert [n.text[a:b] for a, b in repaired] == ["QĐ", " "]
+
+
+@pytest.mark.parametrize(
+    ("ocr", "right"),
+    [
+        ("- TT HĐND tình (b/c);", "- TT HĐND tỉnh (b/c);"),
+        ("Văn phòng UBND tính;", "Văn phòng UBND tỉnh;"),
+        ("Chủ tịch Ủy ban nhân dân tình Lào Cai", "Chủ tịch Ủy ban nhân dân tỉnh Lào Cai"),
+        ("tiếp nhận hô sơ đăng ký", "tiếp nhận hồ sơ đăng ký"),
+        ("công tác chính lý tài liệu", "công tác chỉnh lý tài liệu"),
+        ("Giao Chỉ cục Thủy lợi chủ trì", "Giao Chi cục Thủy lợi chủ trì"),
+    ],
+)
+def test_administrative_set_phrases(ocr, right):
+    assert fixed(ocr) == right
+
+
+def test_set_phrase_wrapped_onto_the_next_line_keeps_the_line_break():
+    assert fixed("mục tiêu, phương\nhương năm 2025") == "mục tiêu, phương\nhướng năm 2025"
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "đề nghị UBND tính toán lại định mức",  # tính toán is a word: the marks are right
+        "số hộ so với cùng kỳ giảm 3%",  # so với
+        "UBND tình hình thực hiện",  # tình hình
+        "chỉ đạo, chi cục kiểm lâm",
+    ],
+)
+def test_set_phrases_leave_words_their_neighbours_confirm(clean):
+    assert fixed(clean) == clean
