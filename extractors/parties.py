@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import regex as re
 
 from extractors.lines import Line, fold, is_caps, split_lines, strip_span, value
+from extractors.tables import DISTRIBUTION_PURPOSES
 from schemas import DistributionEntry, Extracted, Span
 
 BULLET = re.compile(r"^[-–—+•·*]\s*")
@@ -158,6 +159,22 @@ def _recipients_block(text: str, lines: list[Line], start: int) -> Recipients:
     return out
 
 
+_UNSLASHED = {k.replace("/", ""): k for k in DISTRIBUTION_PURPOSES}
+
+
+def _slash_lost(purpose: str) -> str:
+    """A purpose abbreviation whose slash the scan lost, put back from the table (``th`` → ``t/h``,
+    ``để bc`` → ``để b/c``); anything else as printed.
+
+    >>> _slash_lost("th"), _slash_lost("để bc"), _slash_lost("p/h"), _slash_lost("TH")
+    ('t/h', 'để b/c', 'p/h', 'TH')
+    """
+    m = re.fullmatch(r"((?:để|Để)\s+)?(\p{Ll}{2})", purpose)
+    if m and m[2] in _UNSLASHED:
+        return (m[1] or "") + _UNSLASHED[m[2]]
+    return purpose
+
+
 def _entry(text: str, s: int, e: int) -> DistributionEntry | None:
     s, e = strip_span(text, s, e, " \t;,.")
     if s >= e:
@@ -165,9 +182,13 @@ def _entry(text: str, s: int, e: int) -> DistributionEntry | None:
     name_e = e
     purpose = None
     m = PURPOSE.search(text, s, e)
+    confidence = 0.9
     if m and not (COPIES.fullmatch(m["p"].strip()) and re.match(r"(?i)lưu\b", text[s:e])):
         purpose = m["p"].strip()
         name_e = m.start()
+        slashed = _slash_lost(purpose)
+        if slashed != purpose:
+            purpose, confidence = slashed, 0.7
     ns, ne = strip_span(text, s, name_e, " \t;,.-")
     name = re.sub(r"\s*\n\s*", " ", text[ns:ne])
     if not name:
@@ -182,7 +203,7 @@ def _entry(text: str, s: int, e: int) -> DistributionEntry | None:
     else:
         kind = "informed"
         units = []
-    return DistributionEntry(name=name, purpose=purpose, kind=kind, units=units, span=(s, e), confidence=0.9)
+    return DistributionEntry(name=name, purpose=purpose, kind=kind, units=units, span=(s, e), confidence=confidence)
 
 
 def extract_distribution(text: str, lines: list[Line] | None = None, start: int = 0) -> Distribution:

@@ -46,3 +46,16 @@ def test_distribution_with_signer_column_beside_it():
         ("Lưu: VT, TH (02b)", None, "archive"),  # a copy count, not a purpose
     ]
     assert [text[s:e] for s, e in d.leftovers] == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]
+
+
+def test_purpose_whose_slash_the_scan_lost():
+    text = (
+        "Nơi nhận:\n- Như trên;\n- Sở Xây dựng (ph);\n- Chi cục Kiểm lâm (để th);\n- Phòng Tư pháp (đb);\n"
+        "- Ban Dân tộc (b/c);\n- Trung tâm Lưu trữ (theo dõi);\n- Lưu: VT, TH.\n"
+    )
+    got = {(e.name, e.purpose, e.confidence < 0.9) for e in extract_distribution(text).entries}
+    assert ("Sở Xây dựng", "p/h", True) in got
+    assert ("Chi cục Kiểm lâm", "để t/h", True) in got
+    assert ("Phòng Tư pháp", "đ/b", True) in got
+    assert ("Ban Dân tộc", "b/c", False) in got  # printed right: as printed
+    assert ("Trung tâm Lưu trữ", "theo dõi", False) in got  # not an abbreviation of the table
