@@ -135,6 +135,10 @@ def _review(d: Dispatch, h, repaired: list[Span]) -> None:
                 setattr(d, name, x.model_copy(update={"confidence": round(x.confidence * 0.75, 3)}))
                 if name in ("number", "symbol", "date"):
                     reasons.append(f"{name} was repaired from OCR text ({x.value}): check it against the page")
+        for name in ("authority", "title", "name"):
+            x = getattr(d.signer, name)
+            if x is not None and x.span and any(a < x.span[1] and x.span[0] < b for a, b in repaired):
+                setattr(d.signer, name, x.model_copy(update={"confidence": round(x.confidence * 0.75, 3)}))
     hand = d.source.handwritten
     if d.number is not None and hand.get("number") == d.number.value:
         d.number = d.number.model_copy(update={"confidence": round(d.number.confidence * HANDWRITTEN, 3)})

@@ -14,6 +14,7 @@ what the domain makes unambiguous:
   ``HDND`` → ``HĐND``, ``TIr`` → ``TTr``, ``QĐĐ`` → ``QĐ``), and the slash of a ``Số`` line
   read as a comma (``Số 05 ,STP-HCTP``);
 - list dashes read as ``~``;
+- the family name of a name on a line of its own (``Định Văn An`` → ``Đinh Văn An``, ``data/surnames.txt``);
 - the marks of words a dictionary decides (``tố chức`` → ``tổ chức``, :mod:`extractors.spelling`).
 
 Every repair is recorded, so a value extracted from repaired text gets a lowered confidence.
@@ -113,6 +114,30 @@ def _phrase_edits(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
+_NAME_LINE = re.compile(r"(?m)^[ \t]*\K(\p{Lu}\p{Ll}*)(?=(?:[ \t]+\p{Lu}\p{Ll}*){2,4}[ \t]*$)")
+
+
+@cache
+def _surnames() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    names = word_list("surnames.txt")
+    by_fold: dict[str, list[str]] = {}
+    for name in names:
+        by_fold.setdefault(fold(name), []).append(name)
+    return frozenset(names), {k: tuple(v) for k, v in by_fold.items()}
+
+
+def _surname_edits(text: str) -> list[tuple[int, int, str]]:
+    """A name on a line of its own (the signer's) opening with no family name of the table, but
+    with exactly one of them without its marks: ``Định Văn An`` → ``Đinh Văn An``."""
+    names, by_fold = _surnames()
+    edits = []
+    for m in _NAME_LINE.finditer(text):
+        found = by_fold.get(fold(m[1]), ())
+        if m[1] not in names and len(found) == 1:
+            edits.append((m.start(1), m.end(1), found[0]))
+    return edits
+
+
 def _bullet_edits(text: str) -> list[tuple[int, int, str]]:
     """``~ Như trên;`` → ``- Như trên;``; ``(b/c); ~ Lưu: VT.`` → ``(b/c);`` / ``- Lưu: VT.`` (same length)."""
     edits = []
@@ -166,7 +191,7 @@ def ocr_repair(n: Normalized) -> tuple[Normalized, list[Span]]:
             shift += 1
     digits = [(m.start(), m.end(), m.group().translate(_DIGIT_FOR)) for m in _NUMBERISH.finditer(n.text)]
     digits = [e for e in digits if e[2] != n.text[e[0] : e[1]]]
-    edits = sorted(digits + _bullet_edits(n.text) + _symbol_edits(n.text) + _phrase_edits(n.text) + spelling_edits(n.text))
+    edits = sorted(digits + _bullet_edits(n.text) + _symbol_edits(n.text) + _phrase_edits(n.text) + _surname_edits(n.text) + spelling_edits(n.text))
     kept, last = [], -1
     for a, b, rep in edits:
         if a >= last:

@@ -98,3 +98,37 @@ def test_set_phrase_wrapped_onto_the_next_line_keeps_the_line_break():
 )
 def test_set_phrases_leave_words_their_neighbours_confirm(clean):
     assert fixed(clean) == clean
+
+
+@pytest.mark.parametrize(
+    ("ocr", "right"),
+    [
+        ("PHÓ CHỦ TỊCH\n\nĐịnh Thị Hoa\n", "PHÓ CHỦ TỊCH\n\nĐinh Thị Hoa\n"),
+        ("GIÁM ĐỐC\nPhùng Văn Tuấn Anh", "GIÁM ĐỐC\nPhùng Văn Tuấn Anh"),
+        ("KT. GIÁM ĐỐC\nTrân Quốc Bảo", "KT. GIÁM ĐỐC\nTrần Quốc Bảo"),
+    ],
+)
+def test_family_name_of_the_signer(ocr, right):
+    assert fixed(ocr) == right
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "Lê Thị Mỹ Hạnh",  # a family name of the table
+        "Định Quán",  # two syllables: a place, not a full name
+        "theo Định Văn Bản số 3",  # not a line of its own
+        "Lu Văn Sáng",  # Lư or Lữ: the table cannot decide
+    ],
+)
+def test_names_left_alone(clean):
+    assert fixed(clean) == clean
+
+
+def test_repaired_signer_name_keeps_its_span_with_a_lowered_confidence():
+    text = HEADER.format(number="Số: 56/SNV-CCHC") + "Đề nghị các sở thực hiện./.\nNơi nhận:\n- Như trên;\n- Lưu: VT.\nGIÁM ĐỐC\n\nĐịnh Thị Hoa\n"
+    clean = extract(text.replace("Định", "Đinh"))
+    d = extract(text, ocr=True)
+    assert d.signer.name.value == "Đinh Thị Hoa"
+    assert d.text[d.signer.name.span[0] : d.signer.name.span[1]] == "Đinh Thị Hoa"
+    assert d.signer.name.confidence < clean.signer.name.confidence
