@@ -11,6 +11,7 @@
 
     python bench/bench_inputs.py              # whole corpus, several minutes
     python bench/bench_inputs.py --limit 8    # a quick look
+    python bench/bench_inputs.py --limit 24 --read-dpi 300,225,200   # resolution to OCR at
 """
 
 from __future__ import annotations
@@ -51,13 +52,25 @@ def _render(job: tuple[str, str, str, int]) -> list[str]:
     return paths
 
 
-def _read(path: str) -> tuple[str, int, str, float]:
-    """Read one file; also the CPU seconds it took, this process's and its tesseract children's."""
+def _read(path: str, read_dpi: int | None = None) -> tuple[str, int, str, float]:
+    """Read one file; also the CPU seconds it took, this process's and its tesseract children's.
+    With ``read_dpi``, scans finer than 260 dpi are OCR'd at that resolution (instead of
+    :data:`pipeline.imageprep.READ_DPI`)."""
+    from pipeline import imageprep
     from pipeline.readers import read_file
 
-    c0 = _cpu()
-    r = read_file(Path(path))
-    return path, len(r.pages), r.text, _cpu() - c0
+    default = imageprep.READ_DPI
+    imageprep.READ_DPI = read_dpi or default
+    try:
+        c0 = _cpu()
+        r = read_file(Path(path))
+        return path, len(r.pages), r.text, _cpu() - c0
+    finally:
+        imageprep.READ_DPI = default
+
+
+def _read_at(job: tuple[str, int]) -> tuple[str, int, str, float]:
+    return _read(*job)
 
 
 def _cpu() -> float:
@@ -149,6 +162,32 @@ def bench_accuracy(names: list[str], folder: Path, pdf_texts: dict[str, str], dp
         ))
 
 
+def bench_read_dpi(names: list[str], folder: Path, read_dpis: list[int], workers: int) -> None:
+    """Field accuracy and CPU of 300-dpi scans OCR'd at each of ``read_dpis`` (the choice of
+    :data:`pipeline.imageprep.READ_DPI`)."""
+    from render import load
+
+    from extractors.extract import extract
+    from pipeline.evaluate import Report, score_document
+
+    with ProcessPoolExecutor(workers) as pool:
+        scans = [p for ps in pool.map(_render, [(n, "scan-pdf", str(folder), 300) for n in names]) for p in ps]
+        results = list(pool.map(_read_at, [(p, d) for d in read_dpis for p in scans]))
+    reports = {d: Report() for d in read_dpis}
+    cpu = dict.fromkeys(read_dpis, 0.0)
+    pages = 0
+    for k, (path, n, text, c) in enumerate(results):
+        d = read_dpis[k // len(scans)]
+        name = Path(path).name.removesuffix(".300.pdf")
+        score_document(extract(text), load(name)[1], reports[d].scores, name)
+        reports[d].documents += 1
+        cpu[d] += c
+        pages += n if d == read_dpis[0] else 0
+    print(f"300-dpi scans read at other resolutions: {len(names)} documents, {pages} pages")
+    for d, rep in reports.items():
+        print(f"  read at {d} dpi: macro-F1 {rep.macro:.3f}, {cpu[d] / pages:.2f} CPU-s/page")
+
+
 def main() -> None:
     from render import corpus_names
 
@@ -158,11 +197,15 @@ def main() -> None:
     ap.add_argument("--ocr-pages", type=int, default=12, help="pages timed per resolution")
     ap.add_argument("--scan-dpi", type=int, default=300, help="resolution of the scans scored for accuracy")
     ap.add_argument("--skip-accuracy", action="store_true")
+    ap.add_argument("--read-dpi", help="only compare 300-dpi scans OCR'd at these resolutions, e.g. 300,225,200")
     args = ap.parse_args()
     names = corpus_names()[: args.limit] if args.limit else corpus_names()
     print(f"bench_inputs: {len(names)} corpus documents, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="congvan-bench-") as tmp:
         folder = Path(tmp)
+        if args.read_dpi:
+            bench_read_dpi(names, folder, [int(d) for d in args.read_dpi.split(",")], args.workers)
+            return
         pdf_texts = bench_pdf(names, folder, args.workers)
         for dpi in (200, 300):
             bench_ocr(names, folder, dpi, args.workers, args.ocr_pages)

@@ -130,7 +130,11 @@ def test_low_resolution_is_scaled_up_and_high_down():
     assert p.dpi == 300 and p.scale == 2.0
     big = Image.new("L", (4960, 7016), 255)  # A4 at 600 dpi
     p = prepare_page(big, 600)
-    assert (p.dpi, p.image.size) == (300, (2480, 3508))
+    assert (p.dpi, p.image.size) == (225, (1860, 2631))  # read at 225 dpi
+    p = prepare_page(Image.new("L", (2480, 3508), 255), 300)  # an office scan at 300 dpi: the same
+    assert (p.dpi, p.scale, p.image.size) == (225, 0.75, (1860, 2631))
+    p = prepare_page(Image.new("L", (2067, 2923), 255), 250)  # close enough to be read as it is
+    assert (p.dpi, p.scale) == (250, 1.0)
     assert prepare_page(text_page(), DPI).scale == 1.0
 
 
