@@ -177,13 +177,39 @@ def _candidates(words: list, height: float) -> list[_Candidate]:
     return list(found.values())
 
 
+def blank_crops(image: Image.Image, words: list) -> tuple[list[_Candidate], list[Image.Image]]:
+    """The header's number and day that may be handwritten (:func:`_candidates`), and each one's
+    blank cut out of ``image`` (the page the words were read from: their boxes are its pixels)."""
+    candidates = _candidates(words, image.height)
+    crops = []
+    for c in candidates:
+        x0, t, x1, b = (round(v) for v in c.box)
+        crop = image.crop((max(0, x0), max(0, t), max(x0 + 1, x1), max(t + 1, b)))
+        crops.append(ImageOps.expand(crop.convert("L"), 20, 255))
+    return candidates, crops
+
+
+def decide_blanks(words: list, candidates: list[_Candidate], second: list[str], third: list[str]) -> tuple[list, list[Blank]]:
+    """The page's words with each candidate's agreed value in place (``?`` for a number the
+    readings do not agree on, nothing for a day), and what was decided."""
+    out, blanks = list(words), []
+    for c, s, t in zip(candidates, second, third, strict=True):
+        first = words[c.index].text
+        value = agree(first, digits_value if c.field == "number" else day_value, s, t)
+        blanks.append(Blank(c.field, first, value))
+        out[c.index] = replace(words[c.index], text=value or ("?" if c.field == "number" else ""))
+    return out, blanks
+
+
 def check_blanks(image: Image.Image, words: list, dpi: int) -> tuple[list, list[Blank]]:
     """The page's words with its handwritten number and day read again, and what was decided.
 
     ``image`` is the page the words were read from (their boxes are its pixels). A number the
     readings agree on replaces the page's reading; one they do not agree on becomes ``?`` (the
     extractors then leave the number empty and ask for review); a day becomes an empty word (the
-    issue date keeps its month and year).
+    issue date keeps its month and year). :func:`pipeline.ocr.ocr_image` does the same in steps
+    (:func:`blank_crops`, :func:`read_digits`, :func:`decide_blanks`), to read these blanks and
+    the incoming stamp's values in one tesseract run.
 
     >>> from pipeline.layout import Word
     >>> page = Image.new("L", (2480, 3508), 255)
@@ -193,22 +219,11 @@ def check_blanks(image: Image.Image, words: list, dpi: int) -> tuple[list, list[
     """
     from pipeline.readers import ReadError
 
-    candidates = _candidates(words, image.height)
+    candidates, crops = blank_crops(image, words)
     if not candidates:
         return words, []
-    crops = []
-    for c in candidates:
-        x0, t, x1, b = (round(v) for v in c.box)
-        crop = image.crop((max(0, x0), max(0, t), max(x0 + 1, x1), max(t + 1, b)))
-        crops.append(ImageOps.expand(crop.convert("L"), 20, 255))
     try:
         second, third = read_digits(crops, dpi)
     except ReadError:
         second = third = [""] * len(crops)
-    out, blanks = list(words), []
-    for c, s, t in zip(candidates, second, third, strict=True):
-        first = words[c.index].text
-        value = agree(first, digits_value if c.field == "number" else day_value, s, t)
-        blanks.append(Blank(c.field, first, value))
-        out[c.index] = replace(words[c.index], text=value or ("?" if c.field == "number" else ""))
-    return out, blanks
+    return decide_blanks(words, candidates, second, third)

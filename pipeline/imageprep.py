@@ -21,7 +21,7 @@ gives it the black print alone:
 The incoming stamp is found from the dropped colour itself: the largest red or blue block in the
 top third of the page (:func:`find_stamp_box`). Its crop is kept *with* its colour
 (:attr:`PreparedPage.stamp_image`: the ink dark, the black print under it white) so it can be read
-on its own (:func:`pipeline.stampread.read_stamp`) and handed to the extractors as a separate ``ĐẾN`` / ``Số:`` /
+on its own (:func:`pipeline.stampread.stamp_reading`) and handed to the extractors as a separate ``ĐẾN`` / ``Số:`` /
 ``Ngày:`` block — never mixed into the header lines it covers.
 
 The input image is never changed: every step works on copies.

@@ -1,9 +1,13 @@
 """The incoming stamp (``ĐẾN``) read on its own, apart from the header it is pressed onto.
 
 :func:`pipeline.imageprep.prepare_page` finds the stamp from its coloured ink and keeps its crop
-(ink dark, the black print under it white). :func:`read_stamp` reads that crop: the ``ĐẾN`` mark,
-then its ``Số:`` and ``Ngày:`` rows, each value read three times (:mod:`pipeline.handwriting`) and
-kept only when the readings agree. :func:`stamp_words` hands the result to reading order as words
+(ink dark, the black print under it white). :func:`stamp_reading` reads that crop: the ``ĐẾN``
+mark, then its ``Số:`` and ``Ngày:`` rows; each value is read twice more as digits
+(:func:`pipeline.handwriting.read_digits`, in the run :func:`pipeline.ocr.ocr_image` shares with
+the header's blanks) and :func:`stamp_result` keeps it only when the readings agree — a clerk's
+hand is read wrong often enough that a single reading would put wrong numbers in the register
+(measured on 24 rendered stamps: one reading 8 numbers right and 7 wrong; the vote 13 right,
+1 wrong, 10 left empty). :func:`stamp_words` hands the result to reading order as words
 above the page, so the text the extractors see starts with a clean block
 
     ĐẾN
@@ -21,11 +25,13 @@ Ngày: 05/12/2023
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import regex as re
 from PIL import Image, ImageOps
 
-from pipeline.handwriting import agree, date_value, digits_value, read_digits, row_indexes
+from pipeline.handwriting import agree, date_value, digits_value, row_indexes
 from pipeline.imageprep import STAMP_DPI, PreparedPage
 from pipeline.layout import fold as _fold
 
@@ -69,15 +75,21 @@ def _value_crops(image: Image.Image, rows: list[list]) -> list[Image.Image]:
     return crops
 
 
-def read_stamp(page: PreparedPage) -> tuple[str, float] | None:
-    """Read the stamp's crop on its own: its ``ĐẾN`` block and the mean word confidence.
+@dataclass(frozen=True)
+class StampReading:
+    """The stamp read with ``vie``: its rows, and the crops of its values to read as digits."""
 
-    Three readings of each value — the whole stamp read with ``vie``, and the value alone read
-    as digits at two sizes (both in a second tesseract run) — and only a value two of them agree
-    on is kept: a clerk's hand is read wrong often enough that a single reading would put wrong
-    numbers in the register (measured on 24 rendered stamps: one reading 8 numbers right and 7
-    wrong; the vote 13 right, 1 wrong, 10 left empty).
-    """
+    den: bool
+    rows: dict[str, list]
+    """``number`` and/or ``date``: the row's words (its label first)."""
+    crops: list[Image.Image]
+    """The value of each of :attr:`rows`, in its order, cut out for the digits-only readings."""
+    confidence: float
+
+
+def stamp_reading(page: PreparedPage) -> StampReading | None:
+    """The first reading of the stamp's crop (``vie``, one block); ``None`` when no ``Số`` row
+    is found (or there is no stamp)."""
     from pipeline.ocr import LANG, parse_tsv, run_tesseract
     from pipeline.readers import ReadError
 
@@ -85,23 +97,24 @@ def read_stamp(page: PreparedPage) -> tuple[str, float] | None:
         return None
     try:
         words = parse_tsv(run_tesseract(page.stamp_image, STAMP_DPI, "-l", LANG, "--psm", "6", "tsv"))
-        den, number_row, date_row = stamp_fields(_rows(words))
-        rows = [r for r in (number_row, date_row) if r]
-        if not rows:
-            return None
-        crops = _value_crops(page.stamp_image, rows)
-        second, third = read_digits(crops, STAMP_DPI)
     except ReadError:
         return None
-    values: dict[str, str | None] = {}
-    for i, (key, row) in enumerate((k, r) for k, r in (("number", number_row), ("date", date_row)) if r):
-        first = " ".join(w.text for w in row[1:])
-        values[key] = agree(first, digits_value if key == "number" else date_value, second[i], third[i])
-    block = _block(den, values.get("number"), values.get("date"))
-    if block is None:
+    den, number_row, date_row = stamp_fields(_rows(words))
+    rows = {k: r for k, r in (("number", number_row), ("date", date_row)) if r}
+    if not rows:
         return None
     confs = [w.conf for w in words if w.conf is not None]
-    return block, (sum(confs) / len(confs) if confs else 0.0)
+    return StampReading(den, rows, _value_crops(page.stamp_image, list(rows.values())),
+                        sum(confs) / len(confs) if confs else 0.0)
+
+
+def stamp_result(reading: StampReading, second: list[str], third: list[str]) -> tuple[str, float] | None:
+    """The ``ĐẾN`` block from the three readings of each value (``second`` and ``third``: the
+    digits-only readings of :attr:`StampReading.crops`), and the stamp's mean word confidence."""
+    values = {key: agree(" ".join(w.text for w in row[1:]), digits_value if key == "number" else date_value, b, c)
+              for (key, row), b, c in zip(reading.rows.items(), second, third, strict=True)}
+    block = _block(reading.den, values.get("number"), values.get("date"))
+    return (block, reading.confidence) if block else None
 
 
 def _block(den: bool, number: str | None, date: str | None) -> str | None:
