@@ -111,6 +111,18 @@ def documents(limit: int) -> list[str]:
     return names[:limit]
 
 
+def warm_up() -> float:
+    """Load what a reading process loads once (the post-correction dictionary: underthesea's
+    word list and counts), before any page is timed: a watcher or an ``ingest`` run pays it
+    once per worker, not per page. Returns the seconds it took."""
+    from extractors.normalize import normalize
+    from extractors.ocrfix import ocr_repair
+
+    t = time.perf_counter()
+    ocr_repair(normalize("Kính gửi: Ủy ban nhân dân tỉnh, cập nhật hô sơ địa chinh"))
+    return time.perf_counter() - t
+
+
 def run_document(job: tuple[int, str, dict]) -> dict:
     """Render, read two ways, extract and score one document (in a worker process)."""
     i, name, opts = job
@@ -308,10 +320,12 @@ def main() -> None:
     args = ap.parse_args()
     names = args.docs.split(",") if args.docs else documents(args.limit)
     opts = {"binarise": args.binarise, "no_upscale": args.no_upscale, "photos": not args.no_photos, "dump": args.dump}
+    load = warm_up()  # in this process too: measured once, where nothing else runs
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(args.workers) as pool:
+    with ProcessPoolExecutor(args.workers, initializer=warm_up) as pool:
         results = list(pool.map(run_document, [(i, n, opts) for i, n in enumerate(names)]))
     report(results, time.perf_counter() - t0)
+    print(f"  once per worker process, not in the figures above: loading the post-correction dictionary {load:.2f} s")
     if args.misses:
         for r in results:
             print(f"\n{r['name']}{' (photo)' if r['photo'] else ''}:")
