@@ -36,6 +36,14 @@ DIGITISH = str.maketrans({"O": "0", "o": "0", "Ô": "0", "Ö": "0", "Ø": "0", "
 DIGIT_LANG = "eng"
 """Model for the digits-only readings: with ``0-9/`` whitelisted it reads handwritten-style digits
 better than ``vie`` (measured on 24 rendered stamps: 15 numbers right against 8)."""
+DIGITS_DPI = 300
+DIGIT_SCALES = (1.0, 0.75)
+"""Handwritten values are read as digits at :data:`DIGITS_DPI` and again at 3/4 of it: the
+header's blanks and the stamp's values brought to it, all in one tesseract run. Measured on the
+handwritten blanks of 36 degraded corpus pages (numbers right/empty/wrong, days the same): at
+400 and 200 dpi 22/3/0 and 25/4/1; at 300 and 225 dpi 22/3/0 and 27/2/1; at the page's own 200 dpi
+and 100 the half-size reading came out empty nearly every time. The one wrong day (``5`` for a
+``15`` whose ``1`` all readings lost) is kept flagged as handwritten, for review."""
 SURE_DAY = 90.0
 """A day Tesseract read with at least this confidence is taken as print (printed days read 96–97;
 the handwritten ones of bench_scans 20–93) and not read again."""
@@ -44,6 +52,8 @@ _NUMBER_LABEL = re.compile(r"^s[o6]\W{0,2}$")
 _SYMBOL_START = re.compile(r"^[/-]")
 _MARKS = re.compile(r"[\s\p{Lm}\p{Sk}\p{Mn}'`‘’“”\"]")
 """Stray accents and quotes Tesseract hangs on handwriting (``Ö9ˆ``): not digits, not gaps."""
+_EDGES = re.compile(r"^[_.,:;()-]+|[_.,:;()-]+$")
+"""The blank's dotted line or a bracket read around a value (``12_``, ``9.``, ``(O3``)."""
 
 
 def digits_value(text: str) -> str | None:
@@ -53,9 +63,14 @@ def digits_value(text: str) -> str | None:
 
 
 def day_value(text: str) -> str | None:
-    """``text`` as a day of the month, 1–31 (``None`` if it is not one)."""
+    """``text`` as a day of the month, ``01``–``31`` (``None`` if it is not one): ``9`` and
+    ``09`` are the same day.
+
+    >>> day_value("9"), day_value("O9"), day_value("32")
+    ('09', '09', None)
+    """
     d = digits_value(text)
-    return d if d and len(d) <= 2 and 1 <= int(d) <= 31 else None
+    return f"{int(d):02d}" if d and len(d) <= 2 and 1 <= int(d) <= 31 else None
 
 
 def date_value(text: str) -> str | None:
@@ -71,21 +86,25 @@ def agree(first: str, parse: Callable[[str], str | None], second: str, third: st
 
     ``first`` is the page's own reading (``vie``); ``second`` and ``third`` the digits-only
     readings of the same pixels at two sizes, which share their mistakes — so the first is the
-    independent one. Kept: its value when a digit reading agrees; or, when it is no value at all
-    (``45?1``, ``1”.10/2023``), the digit readings' common value if it fits what the first does
-    show (a number: same length, same digits where it has digits; a date: its year).
+    independent one. Kept: its value (the blank's dotted line or a bracket read around it left
+    out: ``12_``, ``(O3``) when a digit reading agrees; or, when it is no value at all (``45?1``,
+    ``1”.10/2023``), the digit readings' common value if it fits what the first does show (a
+    number: same length, same digits where it has digits; a date: its year).
 
     >>> agree("45?1", digits_value, "4521", "4521"), agree("45?1", digits_value, "4527", "4527")
     ('4521', None)
     >>> agree("Ö9ˆ", day_value, "09", "09"), agree("Ö9ˆ", day_value, "08", "08")
     ('09', None)
+    >>> agree("12_", day_value, "12", ""), agree("9.", day_value, "09", ""), agree("6", day_value, "16", "16")
+    ('12', '09', None)
     """
+    first = _EDGES.sub("", _MARKS.sub("", first))
     a, b, c = parse(first), parse(second), parse(third)
     if a:
         return a if a in (b, c) else None
     if not (b and b == c):
         return None
-    shown = _MARKS.sub("", first).translate(DIGITISH)
+    shown = first.translate(DIGITISH)
     if parse is date_value:
         return b if b[-4:] in shown else None  # its year, at least, is there to see
     if len(shown) != len(b) or any(s.isdigit() and s != d for s, d in zip(shown, b, strict=True)):
@@ -93,7 +112,14 @@ def agree(first: str, parse: Callable[[str], str | None], second: str, third: st
     return b
 
 
-def read_digits(crops: list[Image.Image], dpi: int, scales: tuple[float, ...] = (1.0, 0.5)) -> list[list[str]]:
+def scaled(image: Image.Image, factor: float) -> Image.Image:
+    """``image`` resized by ``factor`` (Lanczos; the image itself when the factor is 1)."""
+    if factor == 1:
+        return image
+    return image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.LANCZOS)
+
+
+def read_digits(crops: list[Image.Image], dpi: int, scales: tuple[float, ...] = DIGIT_SCALES) -> list[list[str]]:
     """Each crop read as one line of ``0-9/``, at each of ``scales``: one tesseract run for all,
     the crops stacked on one sheet with gaps (a run costs ~0.1 s of start-up before any reading).
 
@@ -101,8 +127,7 @@ def read_digits(crops: list[Image.Image], dpi: int, scales: tuple[float, ...] = 
     """
     from pipeline.ocr import parse_tsv, run_tesseract, tesseract_langs
 
-    items = [c if s == 1 else c.resize((max(1, round(c.width * s)), max(1, round(c.height * s))), Image.LANCZOS)
-             for s in scales for c in crops]
+    items = [scaled(c, s) for s in scales for c in crops]
     gap = max(c.height for c in items) // 2
     sheet = Image.new("L", (max(c.width for c in items), sum(c.height for c in items) + gap * len(items)), 255)
     bands, y = [], 0
@@ -177,15 +202,16 @@ def _candidates(words: list, height: float) -> list[_Candidate]:
     return list(found.values())
 
 
-def blank_crops(image: Image.Image, words: list) -> tuple[list[_Candidate], list[Image.Image]]:
+def blank_crops(image: Image.Image, words: list, dpi: int) -> tuple[list[_Candidate], list[Image.Image]]:
     """The header's number and day that may be handwritten (:func:`_candidates`), and each one's
-    blank cut out of ``image`` (the page the words were read from: their boxes are its pixels)."""
+    blank cut out of ``image`` (the ``dpi`` page the words were read from: their boxes are its
+    pixels), at :data:`DIGITS_DPI`."""
     candidates = _candidates(words, image.height)
     crops = []
     for c in candidates:
         x0, t, x1, b = (round(v) for v in c.box)
-        crop = image.crop((max(0, x0), max(0, t), max(x0 + 1, x1), max(t + 1, b)))
-        crops.append(ImageOps.expand(crop.convert("L"), 20, 255))
+        crop = image.crop((max(0, x0), max(0, t), max(x0 + 1, x1), max(t + 1, b))).convert("L")
+        crops.append(ImageOps.expand(scaled(crop, DIGITS_DPI / dpi), 20, 255))
     return candidates, crops
 
 
@@ -219,11 +245,11 @@ def check_blanks(image: Image.Image, words: list, dpi: int) -> tuple[list, list[
     """
     from pipeline.readers import ReadError
 
-    candidates, crops = blank_crops(image, words)
+    candidates, crops = blank_crops(image, words, dpi)
     if not candidates:
         return words, []
     try:
-        second, third = read_digits(crops, dpi)
+        second, third = read_digits(crops, DIGITS_DPI)
     except ReadError:
         second = third = [""] * len(crops)
     return decide_blanks(words, candidates, second, third)

@@ -116,9 +116,35 @@ def test_without_a_blank_nothing_is_asked(readings):
     ("45?1", "4721", "4721", None),     # 7 where the page shows 5
     ("45?", "4521", "4521", None),      # a digit more than the page shows
     ("", "4521", "4521", None),         # nothing on the page to check them against
+    ("4521_", "4521", "", "4521"),      # the blank's dotted line read after it
+    ("(4521", "4527", "", None),        # ...but the value still has to agree
 ])
 def test_agree(first, second, third, expected):
     assert hw.agree(first, hw.digits_value, second, third) == expected
+
+
+@pytest.mark.parametrize(("first", "second", "third", "expected"), [
+    ("9", "09", "", "09"),              # one day written two ways
+    ("9.", "9", "", "09"),
+    ("6", "16", "16", None),            # the page lost a digit the digit readings see: not kept
+    ("(O3", "03", "08", "03"),
+])
+def test_agree_on_a_day(first, second, third, expected):
+    assert hw.agree(first, hw.day_value, second, third) == expected
+
+
+def test_blanks_are_cut_at_the_digit_readings_resolution():
+    """Whatever the page's resolution, the blanks reach tesseract at DIGITS_DPI (at the page's
+    own 200 dpi the smaller reading came out empty)."""
+    words = header([("19443", 82.9), ("/STP-HCTP", 92)], ("14", 73.9))
+    for dpi in (200, 300):
+        scale = dpi / 300
+        page_words = [Word(w.text, w.x0 * scale, w.top * scale, w.x1 * scale, w.bottom * scale, conf=w.conf) for w in words]
+        page = PAGE.resize((round(PAGE.width * scale), round(PAGE.height * scale)))
+        candidates, crops = hw.blank_crops(page, page_words, dpi)
+        assert [c.field for c in candidates] == ["number", "day"]
+        heights = [c.height - 40 for c in crops]  # 20 px of white added on each side
+        assert all(abs(h - 1.6 * 50 * hw.DIGITS_DPI / 300) <= 3 for h in heights), (dpi, heights)
 
 
 def test_values():
