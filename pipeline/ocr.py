@@ -32,7 +32,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -389,8 +389,11 @@ def scan_facts(pages: dict[int, OcrPage]) -> tuple[dict[str, str | None], dict[i
     return handwritten, layers
 
 
-def rasterize_pdf(data: bytes, indexes: Iterable[int], dpi: int | dict[int, int] = DEFAULT_DPI) -> Iterator[tuple[object, int]]:
-    """Greyscale images of the pages ``indexes`` (0-based) of a PDF, with pypdfium2."""
+def rasterize_pdf(data: bytes, indexes: Iterable[int], dpi: int | dict[int, int] = DEFAULT_DPI,
+                  colour: Collection[int] = ()) -> Iterator[tuple[object, int]]:
+    """Images of the pages ``indexes`` (0-based) of a PDF, with pypdfium2: greyscale, or RGB for
+    the pages in ``colour`` (a scanned page in colour: its seal, signature and stamp are told from
+    the print by their colour, :mod:`pipeline.imageprep`)."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(data)
@@ -399,16 +402,19 @@ def rasterize_pdf(data: bytes, indexes: Iterable[int], dpi: int | dict[int, int]
             d = dpi[i] if isinstance(dpi, dict) else dpi
             page = doc[i]
             try:
-                yield page.render(scale=d / 72, grayscale=True).to_pil().convert("L"), d
+                grey = i not in colour
+                yield page.render(scale=d / 72, grayscale=grey).to_pil().convert("L" if grey else "RGB"), d
             finally:
                 page.close()
     finally:
         doc.close()
 
 
-def ocr_pdf_pages(data: bytes, indexes: list[int], dpi: int | dict[int, int] = DEFAULT_DPI, n: int | None = None) -> list[OcrPage]:
-    """OCR the pages ``indexes`` (0-based) of the PDF ``data``, rasterised at ``dpi``."""
-    return ocr_images(rasterize_pdf(data, indexes, dpi), n)
+def ocr_pdf_pages(data: bytes, indexes: list[int], dpi: int | dict[int, int] = DEFAULT_DPI, n: int | None = None,
+                  colour: Collection[int] = ()) -> list[OcrPage]:
+    """OCR the pages ``indexes`` (0-based) of the PDF ``data``, rasterised at ``dpi`` (in colour:
+    the pages in ``colour``)."""
+    return ocr_images(rasterize_pdf(data, indexes, dpi, colour), n)
 
 
 def open_frames(data: bytes) -> list[tuple[object, int | None]]:

@@ -125,6 +125,7 @@ def read_pdf(path: Path, data: bytes) -> ReadResult:
     pages: list[_PdfPage] = []
     scanned: list[int] = []
     dpis: dict[int, int] = {}
+    colour: set[int] = set()
     handwritten: dict[str, str | None] = {}
     layers: dict[int, bytes] = {}
     with open_pdf(data) as pdf:
@@ -137,12 +138,14 @@ def read_pdf(path: Path, data: bytes) -> ReadResult:
             if _visible_chars(words) < MIN_TEXT_CHARS and page.images:  # no text, no image: a blank page
                 scanned.append(i)
                 dpis[i] = _scan_dpi(page)
+                if _in_colour(page):
+                    colour.add(i)
             pages.append(_PdfPage(PageWords(words, float(page.width), float(page.height)), "pdf-text"))
             page.close()  # drop pdfplumber's per-page caches: a 300-page file stays small
     if scanned:
         from pipeline.ocr import ocr_pdf_pages, scan_facts
 
-        results = ocr_pdf_pages(data, scanned, dpi={i: dpis.get(i, OCR_DPI) for i in scanned})
+        results = ocr_pdf_pages(data, scanned, dpi={i: dpis.get(i, OCR_DPI) for i in scanned}, colour=colour)
         handwritten, layers = scan_facts(dict(zip(scanned, results, strict=True)))
         for i, result in zip(scanned, results, strict=True):
             if result.words.words or _visible_chars(pages[i].words.words) == 0:
@@ -160,6 +163,22 @@ def read_pdf(path: Path, data: bytes) -> ReadResult:
         pages=[Page(i + 1, a, b, p.method, p.confidence) for i, ((a, b), p) in enumerate(zip(spans, pages, strict=True))],
         warnings=warnings, handwritten=handwritten, text_layers=layers,
     )
+
+
+GREY_SPACES = frozenset({"DeviceGray", "CalGray"})
+
+
+def _in_colour(page) -> bool:
+    """Whether a scanned page's largest image is in colour (not grey, not black and white)."""
+    images = [im for im in page.images if im.get("srcsize")]
+    if not images:
+        return False
+    im = max(images, key=lambda im: im["srcsize"][0] * im["srcsize"][1])
+    if im.get("bits") == 1 or im.get("imagemask"):
+        return False
+    spaces = im.get("colorspace") or []
+    names = {str(getattr(c, "name", c)).strip("/'") for c in (spaces if isinstance(spaces, list) else [spaces])}
+    return not (names & GREY_SPACES)
 
 
 def _scan_dpi(page) -> int:

@@ -91,6 +91,26 @@ def test_seal_covered_page_matches_gold(sealed):
     assert (d.received_number.value, d.received_date.value) == ("873", "2023-04-02")
 
 
+def test_colour_scan_inside_a_pdf_is_cleaned_up_like_an_image(tmp_path):
+    """A copier's colour PDF: its page is rasterised in colour, so the seal and the stamp are
+    dropped from the print and the stamp is read (a greyscale rendering would lose both)."""
+    import pdfplumber
+
+    from pipeline.read_pdf import _in_colour
+
+    scan = degraded_scan(SEALED, seed=5, received=("873", "02/04/2023"), handwritten=False)
+    pdf = tmp_path / "bản quét màu.pdf"
+    scan.pages[0].save(pdf, "PDF", resolution=scan.dpi)
+    grey = tmp_path / "bản quét xám.pdf"
+    scan.pages[0].convert("L").save(grey, "PDF", resolution=scan.dpi)
+    for path, colour in ((pdf, True), (grey, False)):
+        with pdfplumber.open(path) as doc:
+            assert _in_colour(doc.pages[0]) is colour
+    d = extract_file(pdf)
+    assert field_errors(d, load(SEALED)[1], ("issuer", "symbol", "number", "date", "subject", "signer")) == []
+    assert d.received_number is not None and d.received_number.value == "873"
+
+
 @pytest.mark.slow
 def test_phone_photo_of_a_sealed_page(tmp_path):
     scan = degraded_scan(SEALED, seed=7, received=None, handwritten=False, photo=True)
