@@ -97,21 +97,32 @@ def _held_by_neighbour(text: str, i: int, j: int, fixed: str) -> bool:
 
 def _phrase_edits(text: str) -> list[tuple[int, int, str]]:
     folded = fold(text).replace("\n", " ")  # a phrase may wrap onto the next line
-    edits = []
+    edits: list[tuple[int, int, str]] = []
     taken: list[tuple[int, int]] = []  # a longer phrase read there decides (keys come longest first)
     for key, phrase in _lexicon().items():
-        i = folded.find(key)
-        while i >= 0:
-            j = i + len(key)
-            bounded = (i == 0 or not folded[i - 1].isalnum()) and (j == len(folded) or not folded[j].isalnum())
-            original = text[i:j]
-            if bounded and not any(a < j and i < b for a, b in taken):
-                taken.append((i, j))
-                fixed = _with_case_of(original, phrase)
-                if fixed != original and not _held_by_neighbour(text, i, j, fixed):
-                    edits.append((i, j, fixed))
-            i = folded.find(key, j)
+        _find_phrase(text, folded, key, phrase, taken, edits)
+        if ", " in key:  # its comma read as a point, the sentence going on: "phòng. chống"
+            _find_phrase(text, folded, key.replace(", ", ". "), phrase, taken, edits, lower_after_point=True)
     return edits
+
+
+def _find_phrase(text: str, folded: str, key: str, phrase: str, taken: list[tuple[int, int]],
+                 edits: list[tuple[int, int, str]], lower_after_point: bool = False) -> None:
+    """Each bounded occurrence of ``key`` in ``folded`` not inside a longer phrase already read
+    becomes an edit to ``phrase`` (into ``edits``), unless the text has it right or a neighbour
+    holds it; with ``lower_after_point``, only where a small letter follows the key's points."""
+    i = folded.find(key)
+    while i >= 0:
+        j = i + len(key)
+        bounded = (i == 0 or not folded[i - 1].isalnum()) and (j == len(folded) or not folded[j].isalnum())
+        original = text[i:j]
+        going_on = not lower_after_point or all(original[m.end()].islower() for m in re.finditer(r"\.\s", original))
+        if bounded and going_on and not any(a < j and i < b for a, b in taken):
+            taken.append((i, j))
+            fixed = _with_case_of(original, phrase)
+            if fixed != original and not _held_by_neighbour(text, i, j, fixed):
+                edits.append((i, j, fixed))
+        i = folded.find(key, j)
 
 
 _NAME_LINE = re.compile(r"(?m)^[ \t]*\K(\p{Lu}\p{Ll}*)(?=(?:[ \t]+\p{Lu}\p{Ll}*){2,4}[ \t]*$)")

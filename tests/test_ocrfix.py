@@ -83,6 +83,19 @@ def test_administrative_set_phrases(ocr, right):
     assert fixed(ocr) == right
 
 
+@pytest.mark.parametrize(
+    ("ocr", "right"),
+    [
+        ("V/v đẩy mạnh công tác phòng. chống tác hại của thuốc lá", "V/v đẩy mạnh công tác phòng, chống tác hại của thuốc lá"),
+        ("kế hoạch phòng.\nchống thiên tai năm 2025", "kế hoạch phòng,\nchống thiên tai năm 2025"),
+        ("họp tại phòng. Chống chỉ định: không", "họp tại phòng. Chống chỉ định: không"),  # a new sentence: left
+        ("công tác phòng, chống dịch", "công tác phòng, chống dịch"),
+    ],
+)
+def test_comma_of_a_set_phrase_read_as_a_point(ocr, right):
+    assert fixed(ocr) == right
+
+
 def test_set_phrase_wrapped_onto_the_next_line_keeps_the_line_break():
     assert fixed("mục tiêu, phương\nhương năm 2025") == "mục tiêu, phương\nhướng năm 2025"
 
