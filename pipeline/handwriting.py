@@ -119,14 +119,19 @@ def scaled(image: Image.Image, factor: float) -> Image.Image:
     return image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))), Image.LANCZOS)
 
 
-def read_digits(crops: list[Image.Image], dpi: int, scales: tuple[float, ...] = DIGIT_SCALES) -> list[list[str]]:
-    """Each crop read as one line of ``0-9/``, at each of ``scales``: one tesseract run for all,
-    the crops stacked on one sheet with gaps (a run costs ~0.1 s of start-up before any reading).
+def read_digits(crops: list[Image.Image], scales: tuple[float, ...] = DIGIT_SCALES) -> list[list[str]]:
+    """Each crop (at :data:`DIGITS_DPI`) read as one line of ``0-9/``, at each of ``scales``: one
+    tesseract run for all, the crops stacked on one sheet with gaps (a run costs ~0.1 s of
+    start-up before any reading).
 
-    Returns one list per scale, one string per crop.
+    Returns one list per scale, one string per crop; empty strings when the run fails (no value
+    is then agreed on: each is left empty), and no run at all without crops.
     """
     from pipeline.ocr import parse_tsv, run_tesseract, tesseract_langs
+    from pipeline.readers import ReadError
 
+    if not crops:
+        return [[] for _ in scales]
     items = [scaled(c, s) for s in scales for c in crops]
     gap = max(c.height for c in items) // 2
     sheet = Image.new("L", (max(c.width for c in items), sum(c.height for c in items) + gap * len(items)), 255)
@@ -136,8 +141,11 @@ def read_digits(crops: list[Image.Image], dpi: int, scales: tuple[float, ...] = 
         bands.append((y, y + c.height))
         y += c.height + gap
     lang = DIGIT_LANG if DIGIT_LANG in tesseract_langs() else "vie"
-    words = parse_tsv(run_tesseract(sheet, dpi, "-l", lang, "--psm", "6",
-                                    "-c", "tessedit_char_whitelist=0123456789/", "tsv"))
+    try:
+        words = parse_tsv(run_tesseract(sheet, DIGITS_DPI, "-l", lang, "--psm", "6",
+                                        "-c", "tessedit_char_whitelist=0123456789/", "tsv"))
+    except ReadError:
+        return [[""] * len(crops) for _ in scales]
     read = ["".join(w.text for w in sorted(words, key=lambda w: w.x0) if a <= w.cy < b) for a, b in bands]
     return [read[k * len(crops):(k + 1) * len(crops)] for k in range(len(scales))]
 
@@ -243,13 +251,8 @@ def check_blanks(image: Image.Image, words: list, dpi: int) -> tuple[list, list[
     >>> blanks, [w.text for w in words]
     ([], ['Hà'])
     """
-    from pipeline.readers import ReadError
-
     candidates, crops = blank_crops(image, words, dpi)
     if not candidates:
         return words, []
-    try:
-        second, third = read_digits(crops, DIGITS_DPI)
-    except ReadError:
-        second = third = [""] * len(crops)
+    second, third = read_digits(crops)
     return decide_blanks(words, candidates, second, third)

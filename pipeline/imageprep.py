@@ -80,8 +80,9 @@ BINARISE = False
 (bench/bench_scans.py --binarise): Tesseract's own Otsu on the cleaned greyscale page read fewer
 character errors than a Sauvola-binarised page; see the report in bench_scans."""
 STAMP_DPI = 400
-"""Resolution the stamp's crop is read at (its handwritten digits are small); the same as
-:data:`pipeline.handwriting.DIGITS_DPI`, which reads its values with the header's blanks."""
+"""Resolution the stamp's crop is read at (its handwritten digits are small); its values are
+cut out of it and brought to :data:`pipeline.handwriting.DIGITS_DPI`, to be read as digits with
+the header's blanks."""
 STAMP_MIN_IN = (0.8, 0.4)
 STAMP_MAX_IN = (4.5, 2.6)
 """Width and height (inches) an incoming stamp's block may have."""

@@ -117,7 +117,7 @@ class Row:
         out = ""
         prev: Word | None = None
         for w in self.words:
-            if w.superscript and out or prev is not None and _split_word(prev, w):
+            if (w.superscript and out) or (prev is not None and _split_word(prev, w)):
                 out += w.text.translate(SUPERSCRIPTS) if w.superscript else w.text
             else:
                 out += (" " if out else "") + w.text

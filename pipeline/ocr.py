@@ -298,8 +298,8 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
 
     from PIL import Image
 
-    from pipeline.handwriting import DIGITS_DPI, blank_crops, decide_blanks, read_digits, scaled
-    from pipeline.imageprep import STAMP_DPI, prepare_page
+    from pipeline.handwriting import blank_crops, decide_blanks, read_digits
+    from pipeline.imageprep import prepare_page
     from pipeline.stampread import stamp_reading, stamp_result, stamp_words
 
     timings: dict[str, float] = {}
@@ -332,15 +332,10 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
     reading = stamp_reading(page) if rotation == 0 else None
     lap("stamp")
     # the stamp's values and the header's blanks read as digits in one run (each run costs ~0.13 s
-    # of start-up), all at the same resolution
+    # of start-up)
     candidates, crops = blank_crops(img, words, dpi)
-    stamp_crops = [scaled(c, DIGITS_DPI / STAMP_DPI) for c in reading.crops] if reading else []
-    second = third = [""] * (len(stamp_crops) + len(crops))
-    if stamp_crops or crops:
-        try:
-            second, third = read_digits(stamp_crops + crops, DIGITS_DPI)
-        except ReadError:
-            pass  # no value is agreed on: each is left empty
+    stamp_crops = reading.crops if reading else []
+    second, third = read_digits(stamp_crops + crops)
     k = len(stamp_crops)
     read = stamp_result(reading, second[:k], third[:k]) if reading else None
     stamp = stamp_words(read[0], page) if read else []  # no confidence: the page's stays the print's

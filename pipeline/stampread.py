@@ -31,7 +31,7 @@ import numpy as np
 import regex as re
 from PIL import Image, ImageOps
 
-from pipeline.handwriting import agree, date_value, digits_value, row_indexes
+from pipeline.handwriting import DIGITS_DPI, agree, date_value, digits_value, row_indexes, scaled
 from pipeline.imageprep import STAMP_DPI, PreparedPage
 from pipeline.layout import fold as _fold
 
@@ -61,7 +61,8 @@ def stamp_fields(rows: list[list]) -> tuple[bool, list | None, list | None]:
 
 
 def _value_crops(image: Image.Image, rows: list[list]) -> list[Image.Image]:
-    """The value part of each row (after its label), up to the stamp's right frame, on white."""
+    """The value part of each row (after its label), up to the stamp's right frame, on white, at
+    :data:`pipeline.handwriting.DIGITS_DPI` (the stamp's crop is at :data:`STAMP_DPI`)."""
     a = np.asarray(image) < 128
     cols = a.mean(axis=0)
     frame = [x for x in range(int(image.width * 0.8), image.width) if cols[x] > 0.4]
@@ -71,7 +72,7 @@ def _value_crops(image: Image.Image, rows: list[list]) -> list[Image.Image]:
         h = bottom - top
         right = min(frame) - int(0.1 * h) if frame else image.width
         box = (int(max(0, r[1].x0 - 0.15 * h)), int(max(0, top - 0.35 * h)), max(int(r[1].x0) + 1, right), int(bottom + 0.35 * h))
-        crops.append(ImageOps.expand(image.crop(box), 20, 255))
+        crops.append(scaled(ImageOps.expand(image.crop(box), 20, 255), DIGITS_DPI / STAMP_DPI))
     return crops
 
 
@@ -83,7 +84,8 @@ class StampReading:
     rows: dict[str, list]
     """``number`` and/or ``date``: the row's words (its label first)."""
     crops: list[Image.Image]
-    """The value of each of :attr:`rows`, in its order, cut out for the digits-only readings."""
+    """The value of each of :attr:`rows`, in its order, cut out for the digits-only readings
+    (:func:`pipeline.handwriting.read_digits`)."""
     confidence: float
 
 

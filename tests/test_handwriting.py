@@ -43,7 +43,7 @@ def readings(monkeypatch):
     calls: list[int] = []
     given: dict[str, list[list[str]]] = {}
 
-    def read_digits(crops, dpi, scales=(1.0, 0.5)):
+    def read_digits(crops, scales=hw.DIGIT_SCALES):
         calls.append(len(crops))
         return given["value"]
 
