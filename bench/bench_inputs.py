@@ -2,7 +2,7 @@
 
 1. Born-digital PDFs: pages per second through ``read_pdf`` (layout rebuilt), with a pool of
    worker processes (target: ≥ 20 pages/s on 2 cores).
-2. Scans at 200 and 300 dpi: OCR seconds per page through the reader (clean-up, deskew, TSV and
+2. Scans at 200 and 300 dpi: OCR seconds per page through the reader (clean-up, deskew, words and
    text layer, layout) with 2 workers, next to the bare ``tesseract IMAGE stdout -l vie`` on the
    same page images, each page read both ways in turn by the same worker (target: within 1.1×).
 3. Field accuracy (``pipeline.evaluate.score_document``, macro-F1) on the corpus text, on its

@@ -30,7 +30,9 @@ import io
 import os
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
@@ -136,7 +138,7 @@ def run_document(job: tuple[int, str, dict]) -> dict:
     from extractors.ocrfix import ocr_repair
     from pipeline.evaluate import MACRO_FIELDS, score_document
     from pipeline.layout import PageWords, join_pages, order_pages
-    from pipeline.ocr import LANG, PSM, ocr_image, parse_tsv, scan_facts, tesseract_files
+    from pipeline.ocr import LANG, PSM, ocr_image, parse_tsv, scan_facts
     from schemas import SourceInfo
 
     imageprep.BINARISE = opts["binarise"]
@@ -152,8 +154,8 @@ def run_document(job: tuple[int, str, dict]) -> dict:
         # raw: tesseract on the page's JPEG file as the scanner wrote it (it decodes it itself)
         page = Image.open(io.BytesIO(jpeg))
         raw_dpi = imageprep.page_dpi(page, None if photo else scan.dpi)
-        raw = clock("tess_raw", tesseract_files, _AsIs(jpeg), raw_dpi, "-l", LANG, "--psm", PSM)
-        raw_pages.append(PageWords(parse_tsv(raw["tsv"].decode()), page.width, page.height))
+        raw = clock("tess_raw", _tesseract_program, jpeg, raw_dpi, "-l", LANG, "--psm", str(PSM), "tsv")
+        raw_pages.append(PageWords(parse_tsv(raw), page.width, page.height))
         # the scan path, as congvan reads an image: decode, clean up, OCR (+ its text layer for the
         # searchable copy), the stamp and the handwritten blanks read on their own
         got = clock("scan", lambda b=jpeg: ocr_image(Image.open(io.BytesIO(b)), None if photo else scan.dpi, text_layer=True))
@@ -204,14 +206,13 @@ def run_document(job: tuple[int, str, dict]) -> dict:
     }
 
 
-class _AsIs:
-    """An image file's bytes handed to :func:`pipeline.ocr.tesseract_files` unchanged."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def save(self, path, _format: str) -> None:
-        Path(path).write_bytes(self.data)
+def _tesseract_program(image: bytes, dpi: int, *args: str) -> str:
+    """The ``tesseract`` program's output on an image file's bytes (as the scanner wrote them)."""
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
+        f.write(image)
+        f.flush()
+        done = subprocess.run(["tesseract", f.name, "stdout", "--dpi", str(dpi), *args], capture_output=True, check=True)
+    return done.stdout.decode("utf-8", errors="replace")
 
 
 def _number_token(words: list, height: float) -> tuple[str, float] | None:

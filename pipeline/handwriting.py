@@ -39,7 +39,7 @@ better than ``vie`` (measured on 24 rendered stamps: 15 numbers right against 8)
 DIGITS_DPI = 300
 DIGIT_SCALES = (1.0, 0.75)
 """Handwritten values are read as digits at :data:`DIGITS_DPI` and again at 3/4 of it: the
-header's blanks and the stamp's values brought to it, all in one tesseract run. Measured on the
+header's blanks and the stamp's values brought to it, all in one reading. Measured on the
 handwritten blanks of 36 degraded corpus pages (numbers right/empty/wrong, days the same): at
 400 and 200 dpi 22/3/0 and 25/4/1; at 300 and 225 dpi 22/3/0 and 27/2/1; at the page's own 200 dpi
 and 100 the half-size reading came out empty nearly every time. The one wrong day (``5`` for a
@@ -121,14 +121,14 @@ def scaled(image: Image.Image, factor: float) -> Image.Image:
 
 def read_digits(crops: list[Image.Image], scales: tuple[float, ...] = DIGIT_SCALES) -> list[list[str]]:
     """Each crop (at :data:`DIGITS_DPI`) read as one line of ``0-9/``, at each of ``scales``: one
-    tesseract run for all, the crops stacked on one sheet with gaps (a run costs ~0.1 s of
-    start-up before any reading).
+    reading for all, the crops stacked on one sheet with gaps (each reading has its own page
+    analysis to pay for).
 
-    Returns one list per scale, one string per crop; empty strings when the run fails (no value
-    is then agreed on: each is left empty), and no run at all without crops.
+    Returns one list per scale, one string per crop; empty strings when the reading fails (no value
+    is then agreed on: each is left empty), and no reading at all without crops.
     """
-    from pipeline.ocr import parse_tsv, run_tesseract, tesseract_langs
     from pipeline.readers import ReadError
+    from pipeline.tesseract import languages, read
 
     if not crops:
         return [[] for _ in scales]
@@ -140,10 +140,9 @@ def read_digits(crops: list[Image.Image], scales: tuple[float, ...] = DIGIT_SCAL
         sheet.paste(c.convert("L"), (0, y))
         bands.append((y, y + c.height))
         y += c.height + gap
-    lang = DIGIT_LANG if DIGIT_LANG in tesseract_langs() else "vie"
+    lang = DIGIT_LANG if DIGIT_LANG in languages() else "vie"
     try:
-        words = parse_tsv(run_tesseract(sheet, DIGITS_DPI, "-l", lang, "--psm", "6",
-                                        "-c", "tessedit_char_whitelist=0123456789/", "tsv"))
+        words = read(sheet, DIGITS_DPI, lang, psm=6, variables={"tessedit_char_whitelist": "0123456789/"}).words
     except ReadError:
         return [[""] * len(crops) for _ in scales]
     read = ["".join(w.text for w in sorted(words, key=lambda w: w.x0) if a <= w.cy < b) for a, b in bands]
@@ -243,7 +242,7 @@ def check_blanks(image: Image.Image, words: list, dpi: int) -> tuple[list, list[
     extractors then leave the number empty and ask for review); a day becomes an empty word (the
     issue date keeps its month and year). :func:`pipeline.ocr.ocr_image` does the same in steps
     (:func:`blank_crops`, :func:`read_digits`, :func:`decide_blanks`), to read these blanks and
-    the incoming stamp's values in one tesseract run.
+    the incoming stamp's values in one reading.
 
     >>> from pipeline.layout import Word
     >>> page = Image.new("L", (2480, 3508), 255)

@@ -1,20 +1,19 @@
 """OCR with Tesseract's Vietnamese model: scans, photos and image-only PDF pages into text.
 
 Each page image is greyscaled, turned upright (rotation detection), deskewed (the angle measured
-from the text lines by a projection profile), read by ``tesseract -l vie`` as word boxes (TSV),
+from the text lines by a projection profile), read by Tesseract's ``vie`` model as word boxes,
 and put back in reading order by :mod:`pipeline.layout` — the same column rules as born-digital
 PDFs, so the two-column header and the ``Nơi nhận`` / signer block come out column by column.
 Each page carries its mean word confidence (``Page.ocr_confidence``, 0–100).
 
-We call the ``tesseract`` program directly rather than through pytesseract: pytesseract shells
-out to the same program anyway, through temporary files of its own choosing (PNG, whose
-encoding alone costs 0.1–0.3 s a page), while a direct call hands over an uncompressed PGM, sets
-``OMP_THREAD_LIMIT=1`` (5–7× faster on 2 cores, see the environment notes) and a timeout per
-page, and runs exactly the command the benchmark compares against.
-Pages are OCR'd by up to ``CONGVAN_OCR_WORKERS`` (default 2) tesseract processes at once.
+Tesseract runs in process, through its library (:mod:`pipeline.tesseract`: the model loaded once
+per engine, the page handed over in memory, a deadline per page) rather than as the ``tesseract``
+program, or pytesseract, which runs that program through temporary files and reloads the model on
+every page. Pages are OCR'd by up to ``CONGVAN_OCR_WORKERS`` (default 2) threads at once, each
+with its own engine.
 
 Rotation: a page read with a mean confidence under :data:`LOW_CONFIDENCE` is checked with
-Tesseract's orientation detection (``--psm 0``, Debian ``tesseract-ocr-osd``) and, when turned
+Tesseract's orientation detection (the ``osd`` model, Debian ``tesseract-ocr-osd``) and, when turned
 90/180/270°, read again upright; normal pages pay nothing for this.
 
 >>> from PIL import Image
@@ -29,39 +28,34 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pipeline.layout import PageWords, Word, join_pages, order_pages
 from pipeline.readers import Page, ReadError, ReadResult, sha256_of
+from pipeline.tesseract import make_word
 
 if TYPE_CHECKING:
     from pipeline.handwriting import Blank
 
 LANG = "vie"
-PSM = "11"
+PSM = 11
 """Tesseract's sparse-text segmentation. The default (3) joins the two columns of a header or
 closing block into one text line when they sit at the same height, and the line recogniser then
 reads the narrower column as garbage (``- Như trên;`` → ``g5 Sebassjft``); sparse text finds each
 column's lines on their own, and :mod:`pipeline.layout` puts them in order. Measured on four
 scanned corpus documents: field macro-F1 0.922 with psm 3, 0.958 with psm 11, same speed."""
-READ_ARGS = ("-l", LANG, "--psm", PSM, "-c", "tessedit_do_invert=0")
-"""Tesseract's options for reading a page. ``tessedit_do_invert=0``: by default every line read
+READ_VARIABLES = {"tessedit_do_invert": "0"}
+"""Tesseract's settings for reading a page. ``tessedit_do_invert=0``: by default every line read
 with low confidence is read a second time inverted (for white text on dark), which dispatches do
 not have; measured in bench/bench_inputs.py and bench/bench_scans.py (see the README)."""
 LOW_CONFIDENCE = 70.0
 """Mean word confidence under which a page is checked for rotation."""
 MAX_SKEW = 5.0
 """Degrees; skew beyond this is not looked for (a photo, not a scan)."""
-PAGE_TIMEOUT = 180
-"""Seconds one tesseract run may take before the page is given up."""
 DEFAULT_DPI = 300
 MAX_DPI = 400
 """Images finer than this are scaled down to :data:`DEFAULT_DPI` first (same accuracy, faster)."""
@@ -95,83 +89,32 @@ def workers() -> int:
         return 2
 
 
-@cache
-def _installed() -> tuple[str, tuple[str, ...]]:
-    """The tesseract program's path and the models it has (``--list-langs``, asked once)."""
-    exe = shutil.which("tesseract")
-    if not exe:
-        raise ReadError("OCR unavailable: the tesseract program is not installed (Debian: tesseract-ocr tesseract-ocr-vie)")
-    return exe, tuple(subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30).stdout.split())
+def tesseract() -> None:
+    """Check OCR can run: :class:`ReadError` if Tesseract or its Vietnamese model is missing."""
+    from pipeline import tesseract as engine
 
-
-def tesseract() -> str:
-    """Path of the tesseract program; :class:`ReadError` if it or the Vietnamese model is missing."""
-    exe, langs = _installed()
-    if LANG not in langs:
-        raise ReadError("OCR unavailable: Tesseract's Vietnamese model is not installed (Debian: tesseract-ocr-vie)")
-    return exe
-
-
-def tesseract_langs() -> tuple[str, ...]:
-    """The models the tesseract program has."""
-    return _installed()[1]
+    with engine.engine(LANG):
+        pass
 
 
 def has_osd() -> bool:
-    """Whether Tesseract's orientation model (``osd``) is installed."""
-    return "osd" in tesseract_langs()
+    """Whether Tesseract's orientation model (``osd``, Debian ``tesseract-ocr-osd``) is installed."""
+    from pipeline import tesseract as engine
 
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
-
-
-def _run(cmd: list[str]) -> subprocess.CompletedProcess:
-    """Run a tesseract command line; a time-out or a failure becomes :class:`ReadError`."""
-    try:
-        done = subprocess.run(cmd, capture_output=True, env=_env(), timeout=PAGE_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise ReadError(f"OCR timed out after {PAGE_TIMEOUT} s on one page") from None
-    if done.returncode != 0:
-        raise ReadError(f"OCR failed: {done.stderr.decode(errors='replace').strip()[:200]}")
-    return done
-
-
-def run_tesseract(img, dpi: int, *args: str) -> str:
-    """Run tesseract on a greyscale PIL image; its standard output (``args`` e.g. ``"tsv"``).
-
-    The image goes through a temporary PGM file: uncompressed, so writing it costs ~5 ms, and
-    tesseract reads a file faster than its standard input (measured: 0.1 s a page at 300 dpi).
-    """
-    fd, name = tempfile.mkstemp(prefix="congvan-ocr-", suffix=".pgm")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            img.save(f, "PPM")  # an "L" image is written as PGM
-        done = _run([tesseract(), name, "stdout", "--dpi", str(dpi), *args])
-    finally:
-        os.unlink(name)
-    return done.stdout.decode("utf-8", errors="replace")
-
-
-_LOOKALIKES = str.maketrans("Ðð€", "Đđc")
-"""Characters Vietnamese dispatches never hold that Tesseract reads for theirs: the Icelandic eth
-for Đ, and € for the c of small print (``(b/€)`` is ``(b/c)`` in 8 of 52 scanned corpus documents)."""
+    return "osd" in engine.languages()
 
 
 def parse_tsv(tsv: str) -> list[Word]:
-    """Word boxes of tesseract's TSV output (level 5 rows with text)."""
+    """Word boxes of the ``tesseract`` program's TSV output (level 5 rows with text), kept as
+    :func:`pipeline.tesseract.make_word` keeps them (for comparisons with the program)."""
     words = []
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         if row.get("level") != "5":
             continue
-        text = (row.get("text") or "").strip()
-        conf = float(row.get("conf") or -1)
-        if not text or conf < 0:
-            continue
-        if conf < 20 and not any(c.isalnum() for c in text):
-            continue  # specks read as punctuation
         x, y, w, h = (int(row[k]) for k in ("left", "top", "width", "height"))
-        words.append(Word(text.translate(_LOOKALIKES), x, y, x + w, y + h, conf=conf))
+        word = make_word(row.get("text") or "", float(row.get("conf") or -1), x, y, x + w, y + h)
+        if word:
+            words.append(word)
     return words
 
 
@@ -216,19 +159,11 @@ def _upright(img, rotation: int):
 
 def detect_rotation(img, dpi: int) -> int:
     """Degrees clockwise to turn ``img`` upright, by Tesseract's orientation detection (0 if unsure)."""
+    from pipeline.tesseract import orientation
+
     if not has_osd():
         return 0
-    try:
-        out = run_tesseract(img, dpi, "--psm", "0", "-l", "osd")
-    except ReadError:
-        return 0  # too little text to tell
-    rotate, confidence = 0, 0.0
-    for line in out.splitlines():
-        key, _, val = line.partition(":")
-        if key.strip() == "Rotate":
-            rotate = int(val)
-        elif key.strip() == "Orientation confidence":
-            confidence = float(val)
+    rotate, confidence = orientation(img, dpi)
     return rotate if confidence >= 2.0 else 0
 
 
@@ -255,29 +190,13 @@ def prepare(img, dpi: int | None):
     return img, dpi
 
 
-def tesseract_files(img, dpi: int, *args: str, outputs: tuple[str, ...] = ("tsv",), jpeg: int | None = None) -> dict[str, bytes]:
-    """Run tesseract once on a greyscale PIL image, writing each of ``outputs`` (``tsv``, ``pdf``,
-    ``hocr``...): ``{output: bytes}``. Several renderers in one run share one recognition.
-
-    The image goes over as PGM, or with ``jpeg`` (a quality) as a JPEG — which tesseract's ``pdf``
-    renderer then embeds as it is, small and not compressed again."""
-    with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as tmp:
-        src, base = Path(tmp) / ("page.jpg" if jpeg else "page.pgm"), Path(tmp) / "out"
-        if jpeg:
-            img.save(src, "JPEG", quality=jpeg, dpi=(dpi, dpi))
-        else:
-            img.save(src, "PPM")  # an "L" image is written as PGM
-        _run([tesseract(), str(src), str(base), "--dpi", str(dpi), *args, *outputs])
-        return {ext: base.with_suffix(f".{ext}").read_bytes() for ext in outputs}
-
-
 def _read_page(img, dpi: int, text_layer: bool) -> tuple[list[Word], bytes | None]:
     """Word boxes of one upright page, and with ``text_layer`` its invisible-text PDF page
-    (``textonly_pdf``: the words only, to lay over the original image; same run, ~5 % more time)."""
-    if not text_layer:
-        return parse_tsv(run_tesseract(img, dpi, *READ_ARGS, "tsv")), None
-    out = tesseract_files(img, dpi, *READ_ARGS, "-c", "textonly_pdf=1", outputs=("tsv", "pdf"))
-    return parse_tsv(out["tsv"].decode("utf-8", errors="replace")), out["pdf"]
+    (the words only, to lay over the original image; ~0.05 s more)."""
+    from pipeline.tesseract import read
+
+    got = read(img, dpi, LANG, PSM, READ_VARIABLES, text_layer=text_layer)
+    return got.words, got.text_layer
 
 
 def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
@@ -331,8 +250,7 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
     lap("tesseract")
     reading = stamp_reading(page) if rotation == 0 else None
     lap("stamp")
-    # the stamp's values and the header's blanks read as digits in one run (each run costs ~0.13 s
-    # of start-up)
+    # the stamp's values and the header's blanks read as digits in one reading
     candidates, crops = blank_crops(img, words, dpi)
     stamp_crops = reading.crops if reading else []
     second, third = read_digits(stamp_crops + crops)
@@ -366,7 +284,7 @@ def bounded_map(fn: Callable[[T], R], items: Iterable[T], n: int) -> Iterator[R]
 
 def ocr_images(images: Iterable[tuple[object, int | None]], n: int | None = None, text_layer: bool = True) -> list[OcrPage]:
     """OCR ``(image, dpi)`` pairs, ``n`` pages at a time (default :func:`workers`), each with its
-    invisible text layer (for the searchable copy; ~5 % more tesseract time) unless told not to."""
+    invisible text layer (for the searchable copy; ~0.05 s a page) unless told not to."""
     tesseract()
     return list(bounded_map(lambda pair: ocr_image(*pair, text_layer=text_layer), images, n or workers()))
 

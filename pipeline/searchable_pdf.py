@@ -2,10 +2,11 @@
 
 For the archive: a scan (PNG/JPEG/TIFF, multi-page TIFF, image-only or mixed PDF) becomes a PDF
 whose text can be searched, selected and copied. Pages that already have a text layer are kept
-as they are; each scanned page is read by ``tesseract -l vie`` with its ``pdf`` renderer (the
-page image with the recognised words laid invisibly over it) — in the same run as a TSV output,
-whose confidence tells when the page lies sideways or upside down and must be turned first.
-Pages are OCR'd ``CONGVAN_OCR_WORKERS`` at a time and assembled with pypdf.
+as they are; each scanned page gets Tesseract's invisible text layer (its ``textonly_pdf``
+renderer: the recognised words, in place) laid over the page image — the layer the OCR reader
+already made when it read the page (:attr:`~pipeline.readers.ReadResult.text_layers`), or one
+read here, whose confidence tells when the page lies sideways or upside down and must be turned
+first. Pages are OCR'd ``CONGVAN_OCR_WORKERS`` at a time and assembled with pypdf.
 
 Why not OCRmyPDF: measured here on a two-page 300-dpi scan with 2 jobs, OCRmyPDF 17 took
 8–10 s (tesseract itself ~2 s a page; the rest is its rasterising, hOCR parsing and text-layer
@@ -25,22 +26,21 @@ from __future__ import annotations
 
 import io
 import shutil
-import tempfile
 from pathlib import Path
 
 from pipeline.ocr import (
     IMAGE_SUFFIXES,
+    LANG,
     LOW_CONFIDENCE,
-    READ_ARGS,
+    PSM,
+    READ_VARIABLES,
     _mean_conf,
     _upright,
     bounded_map,
     detect_rotation,
     open_frames,
-    parse_tsv,
     prepare,
     rasterize_pdf,
-    tesseract_files,
     workers,
 )
 from pipeline.readers import ReadError
@@ -49,24 +49,22 @@ JPEG_QUALITY = 85
 """Quality of the page images in the copy (the original is archived unchanged)."""
 
 
-def _ocr_to_pdf(job: tuple[object, int, Path]) -> Path:
-    """One page image → a one-page searchable PDF at ``dir/page.pdf`` (turned upright if needed)."""
-    img, dpi, target = job
-    img, dpi = prepare(img, dpi)
+def _ocr_to_pdf(job: tuple[object, int | None]) -> tuple[object, int, bytes]:
+    """One page image → what its searchable page is made of: the image (greyscale, turned upright
+    if it reads better so), its resolution and its text layer."""
+    from pipeline.tesseract import read
 
-    def run(image) -> tuple[bytes, float | None]:
-        out = tesseract_files(image, dpi, *READ_ARGS, outputs=("pdf", "tsv"), jpeg=JPEG_QUALITY)
-        return out["pdf"], _mean_conf(parse_tsv(out["tsv"].decode("utf-8", errors="replace")))
-
-    pdf, conf = run(img)
+    img, dpi = prepare(*job)
+    got = read(img, dpi, LANG, PSM, READ_VARIABLES, text_layer=True)
+    conf = _mean_conf(got.words)
     if conf is None or conf < LOW_CONFIDENCE:
         turn = detect_rotation(img, dpi)
         if turn:
-            pdf2, conf2 = run(_upright(img, turn))
-            if (conf2 or 0) > (conf or 0):
-                pdf = pdf2
-    target.write_bytes(pdf)
-    return target
+            turned = _upright(img, turn)
+            again = read(turned, dpi, LANG, PSM, READ_VARIABLES, text_layer=True)
+            if (_mean_conf(again.words) or 0) > (conf or 0):
+                img, got = turned, again
+    return img, dpi, got.text_layer
 
 
 def _image_page(img, dpi: int | None):
@@ -115,40 +113,38 @@ def make_searchable_pdf(input_path: Path, output_path: Path, n: int | None = Non
     data = input_path.read_bytes()
     suffix = input_path.suffix.lower()
     layers = text_layers or {}
-    with tempfile.TemporaryDirectory(prefix="congvan-ocr-") as tmp:
-        work = Path(tmp)
-        writer = PdfWriter()
-        if suffix == ".pdf":
-            scanned, dpis = _scanned_pages(input_path, data)
-            if not scanned:
-                shutil.copyfile(input_path, output_path)
-                return output_path
-            todo = [i for i in scanned if i not in layers]
-            jobs = ((img, dpi, work / f"p{i:05d}.pdf") for i, (img, dpi) in zip(todo, rasterize_pdf(data, todo, dpis), strict=True))
-            done = dict(zip(todo, bounded_map(_ocr_to_pdf, jobs, n or workers()), strict=True))
-            for i, page in enumerate(PdfReader(io.BytesIO(data)).pages):
-                if i in done:
-                    writer.add_page(PdfReader(done[i]).pages[0])
-                else:
-                    added = writer.add_page(page)
-                    if i in layers and i in scanned:
-                        _lay_over(added, layers[i])
-        elif suffix in IMAGE_SUFFIXES:
-            frames = open_frames(data)
-            todo = [i for i in range(len(frames)) if i not in layers]
-            jobs = ((frames[i][0], frames[i][1], work / f"p{i:05d}.pdf") for i in todo)
-            done = dict(zip(todo, bounded_map(_ocr_to_pdf, jobs, n or workers()), strict=True))
-            for i, (img, dpi) in enumerate(frames):
-                if i in done:
-                    writer.add_page(PdfReader(done[i]).pages[0])
-                else:
-                    _lay_over(writer.add_page(_image_page(img, dpi)), layers[i])
-        else:
-            raise ReadError(f"cannot make a searchable PDF of a {suffix or 'suffix-less'} file: a scan (PDF or image) is needed")
-        tmp_out = output_path.with_name(output_path.name + ".part")
-        with open(tmp_out, "wb") as f:
-            writer.write(f)
-        tmp_out.replace(output_path)
+    writer = PdfWriter()
+    if suffix == ".pdf":
+        scanned, dpis = _scanned_pages(input_path, data)
+        if not scanned:
+            shutil.copyfile(input_path, output_path)
+            return output_path
+        todo = [i for i in scanned if i not in layers]
+        done = dict(zip(todo, bounded_map(_ocr_to_pdf, rasterize_pdf(data, todo, dpis), n or workers()), strict=True))
+        for i, page in enumerate(PdfReader(io.BytesIO(data)).pages):
+            if i in done:
+                img, dpi, layer = done[i]
+                _lay_over(writer.add_page(_image_page(img, dpi)), layer)
+            else:
+                added = writer.add_page(page)
+                if i in layers and i in scanned:
+                    _lay_over(added, layers[i])
+    elif suffix in IMAGE_SUFFIXES:
+        frames = open_frames(data)
+        todo = [i for i in range(len(frames)) if i not in layers]
+        done = dict(zip(todo, bounded_map(_ocr_to_pdf, (frames[i] for i in todo), n or workers()), strict=True))
+        for i, (img, dpi) in enumerate(frames):
+            if i in done:
+                img, dpi, layer = done[i]
+            else:
+                layer = layers[i]
+            _lay_over(writer.add_page(_image_page(img, dpi)), layer)
+    else:
+        raise ReadError(f"cannot make a searchable PDF of a {suffix or 'suffix-less'} file: a scan (PDF or image) is needed")
+    tmp_out = output_path.with_name(output_path.name + ".part")
+    with open(tmp_out, "wb") as f:
+        writer.write(f)
+    tmp_out.replace(output_path)
     return output_path
 
 

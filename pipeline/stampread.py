@@ -92,13 +92,14 @@ class StampReading:
 def stamp_reading(page: PreparedPage) -> StampReading | None:
     """The first reading of the stamp's crop (``vie``, one block); ``None`` when no ``Số`` row
     is found (or there is no stamp)."""
-    from pipeline.ocr import LANG, parse_tsv, run_tesseract
+    from pipeline.ocr import LANG
     from pipeline.readers import ReadError
+    from pipeline.tesseract import read
 
     if page.stamp_image is None:
         return None
     try:
-        words = parse_tsv(run_tesseract(page.stamp_image, STAMP_DPI, "-l", LANG, "--psm", "6", "tsv"))
+        words = read(page.stamp_image, STAMP_DPI, LANG, psm=6).words
     except ReadError:
         return None
     den, number_row, date_row = stamp_fields(_rows(words))
