@@ -167,7 +167,9 @@ class Blank:
 @dataclass
 class _Candidate:
     field: str
-    index: int  # of the value's word in the page's word list
+    indexes: tuple[int, ...]
+    """The value's words in the page's word list: one, or two when the OCR split a handwritten
+    value (``ngày 1 Z_ tháng``)."""
     box: tuple[float, float, float, float]  # the blank: from the label's right edge to the next word's left
 
 
@@ -193,19 +195,21 @@ def _candidates(words: list, height: float) -> list[_Candidate]:
     found: dict[str, _Candidate] = {}
     for row in row_indexes(top):
         ws = [top[i] for i in row]
-        for k in range(len(ws) - 2):
-            label, value, after = ws[k], ws[k + 1], ws[k + 2]
+        for k, n in ((k, n) for k in range(len(ws) - 2) for n in (1, 2) if k + n + 1 < len(ws)):
+            label, values, after = ws[k], ws[k + 1:k + 1 + n], ws[k + 1 + n]
             folded = fold(label.text).lower()
-            h = max(value.bottom - value.top, label.bottom - label.top)
-            box = (label.x1 + 0.1 * h, min(label.top, value.top) - 0.3 * h, after.x0 - 0.1 * h,
-                   max(label.bottom, value.bottom) + 0.3 * h)
+            text = "".join(v.text for v in values)
+            h = max(*(v.bottom - v.top for v in values), label.bottom - label.top)
+            box = (label.x1 + 0.1 * h, min(label.top, *(v.top for v in values)) - 0.3 * h, after.x0 - 0.1 * h,
+                   max(label.bottom, *(v.bottom for v in values)) + 0.3 * h)
+            indexes = tuple(index[id(v)] for v in values)
             if "number" not in found and _NUMBER_LABEL.match(folded) and _SYMBOL_START.match(after.text) \
-                    and "/" not in value.text and len(value.text) <= 6:
+                    and "/" not in text and len(text) <= 6:
                 # a number apart from its symbol: written into the blank of `Số:      /QĐ-UBND`
-                found["number"] = _Candidate("number", index[id(value)], box)
-            elif "day" not in found and folded == "ngay" and fold(after.text).lower() == "thang" and len(value.text) <= 3 \
-                    and (day_value(value.text) is None or (value.conf or 0) < SURE_DAY):
-                found["day"] = _Candidate("day", index[id(value)], box)
+                found["number"] = _Candidate("number", indexes, box)
+            elif "day" not in found and folded == "ngay" and fold(after.text).lower() == "thang" and len(text) <= 3 + n - 1 \
+                    and (day_value(text) is None or min(v.conf or 0 for v in values) < SURE_DAY):
+                found["day"] = _Candidate("day", indexes, box)
     return list(found.values())
 
 
@@ -225,13 +229,16 @@ def blank_crops(image: Image.Image, words: list, dpi: int) -> tuple[list[_Candid
 def decide_blanks(words: list, candidates: list[_Candidate], second: list[str], third: list[str]) -> tuple[list, list[Blank]]:
     """The page's words with each candidate's agreed value in place (``?`` for a number the
     readings do not agree on, nothing for a day), and what was decided."""
-    out, blanks = list(words), []
+    out, blanks, gone = list(words), [], set()
     for c, s, t in zip(candidates, second, third, strict=True):
-        first = words[c.index].text
+        first = " ".join(words[i].text for i in c.indexes)
         value = agree(first, digits_value if c.field == "number" else day_value, s, t)
         blanks.append(Blank(c.field, first, value))
-        out[c.index] = replace(words[c.index], text=value or ("?" if c.field == "number" else ""))
-    return out, blanks
+        head, *rest = c.indexes
+        out[head] = replace(words[head], text=value or ("?" if c.field == "number" else ""),
+                            x1=max(words[i].x1 for i in c.indexes))
+        gone.update(rest)  # a value split in two: one word now
+    return [w for i, w in enumerate(out) if i not in gone], blanks
 
 
 def check_blanks(image: Image.Image, words: list, dpi: int) -> tuple[list, list[Blank]]:

@@ -101,6 +101,39 @@ def test_a_scribble_is_read_when_the_digit_readings_fit_it(readings):
     assert "Số: 42 /QĐ-TTg" in text_of(out)
 
 
+def split_day(words: list[Word], first: str, second: str) -> list[Word]:
+    """The header's day word cut into two words, as the OCR splits a scribbled ``17``."""
+    i = next(k for k, w in enumerate(words) if w.text == "DAY")
+    w = words[i]
+    mid = (w.x0 + w.x1) / 2
+    return words[:i] + [Word(first, w.x0, w.top, mid - 5, w.bottom, conf=41.0),
+                        Word(second, mid + 5, w.top, w.x1, w.bottom, conf=22.0)] + words[i + 1:]
+
+
+def test_a_day_the_ocr_split_in_two_is_read_again_as_one(readings):
+    """``ngày 1 7 tháng``: the two pieces are one blank, read again as one and kept as one word."""
+    given, calls = readings
+    given["value"] = [["17"], ["17"]]
+    words = split_day(header([("371/TB-UBND", 95)], ("DAY", 96)), "1", "7")
+    out, blanks = hw.check_blanks(PAGE, words, 300)
+    assert calls == [1] and blanks == [hw.Blank("day", "1 7", "17")]
+    assert "ngày 17 tháng 6 năm 2024" in text_of(out)
+    d = extract(text_of(out), SourceInfo(ocr=True, handwritten={b.field: b.value for b in blanks}))
+    assert d.date.value == "2024-06-17"
+
+
+def test_a_split_day_the_readings_do_not_fit_is_left_out_not_the_date(readings):
+    """``ngày 1 Z_ tháng`` read 17 twice: the page's 1Z (12) does not fit, so the day goes and
+    the month and year stay, flagged (before, the split day hid the whole date)."""
+    given, _ = readings
+    given["value"] = [["17"], ["17"]]
+    words = split_day(header([("371/TB-UBND", 95)], ("DAY", 96)), "1", "Z_")
+    out, blanks = hw.check_blanks(PAGE, words, 300)
+    assert blanks == [hw.Blank("day", "1 Z_", None)]
+    d = extract(text_of(out), SourceInfo(ocr=True, handwritten={b.field: b.value for b in blanks}))
+    assert d.date.value == "2024-06" and d.needs_review
+
+
 def test_without_a_blank_nothing_is_asked(readings):
     _, calls = readings
     words = header([("/STP-HCTP", 92)], ("", 0.0))
