@@ -122,6 +122,9 @@ class Engine:
         lib = library()
         self.lang = lang
         self.handle = lib.TessBaseAPICreate()
+        # Tesseract's own messages (baseline statistics of an empty crop, "Empty page!!") would go
+        # to this process's stderr, where the program's were captured: they go nowhere
+        lib.TessBaseAPISetVariable(self.handle, b"debug_file", os.devnull.encode())
         if lib.TessBaseAPIInit3(self.handle, None, lang.encode()) != 0:
             lib.TessBaseAPIDelete(self.handle)
             raise ReadError(f"OCR unavailable: Tesseract's {_MODEL_NAMES.get(lang, lang)} model is not installed "
