@@ -296,7 +296,7 @@ def report(results: list[dict], wall: float) -> None:
         path = per_page(src, "scan") + per_page(src, "layout") + per_page(src, "postfix")
         print(f"time per page ({label}): raw tesseract {raw:.2f} s | scan path {path:.2f} s "
               f"→ {path / raw:.2f}× raw (target ≤ 1.2×)")
-    parts = ("cleanup", "tesseract", "stamp", "blanks", "layout", "postfix")
+    parts = ("cleanup", "tesseract", "missed", "stamp", "blanks", "layout", "postfix")
     print("  scan path by step (wall, per page): " + " + ".join(f"{k} {per_page('wall', k):.3f}" for k in parts)
           + " s (decoding the JPEG is the rest)")
     med = statistics.median(r["wall"]["tess_raw"] / r["pages"] for r in results)

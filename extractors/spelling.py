@@ -90,6 +90,22 @@ def _words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
     return frozenset(words), {k: tuple(v) for k, v in by_fold.items()}
 
 
+@cache
+def _syllables() -> frozenset[str]:
+    """Every syllable of the dictionary's words (lowercase)."""
+    return frozenset(s for line in _read(DICTIONARY).lower().splitlines() for s in _SYLLABLE.findall(line))
+
+
+def is_syllable(text: str) -> bool:
+    """Whether ``text`` is a Vietnamese syllable, as printed (any case): one the dictionary's
+    words are made of.
+
+    >>> is_syllable("KHẨN"), is_syllable("mật"), is_syllable("Yt"), is_syllable("LẰC")
+    (True, True, False, False)
+    """
+    return text.lower() in _syllables()
+
+
 def is_word(phrase: str) -> bool:
     """Whether ``phrase`` (two or three syllables, as printed) is a word of the dictionary.
 

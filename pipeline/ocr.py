@@ -78,7 +78,7 @@ class OcrPage:
     text_layer: bytes | None = None
     """With ``text_layer=True``: a one-page PDF holding only the words, invisible, in place."""
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds each step took: ``cleanup``, ``tesseract``, ``stamp``, ``blanks``."""
+    """Seconds each step took: ``cleanup``, ``tesseract``, ``missed``, ``stamp``, ``blanks``."""
 
 
 def workers() -> int:
@@ -207,9 +207,11 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
     1. :func:`pipeline.imageprep.prepare_page` — red and blue ink (seals, stamps, signatures)
        dropped, uneven light divided out, low resolution scaled up, skew undone;
     2. ``tesseract -l vie`` on the clean page (turned upright first when it reads badly);
-    3. the incoming ``ĐẾN`` stamp read on its own (:mod:`pipeline.stampread`), its block placed
+    3. a word alone on its line that the page's reading dropped (an urgency mark) read on its own
+       (:mod:`pipeline.missed_words`);
+    4. the incoming ``ĐẾN`` stamp read on its own (:mod:`pipeline.stampread`), its block placed
        as words above the page so it is not mixed into the header it covers;
-    4. a number or day written by hand into the header's blanks, and the stamp's values, read
+    5. a number or day written by hand into the header's blanks, and the stamp's values, read
        again as digits (:mod:`pipeline.handwriting`, one run for all), kept only when the
        readings agree.
     """
@@ -219,6 +221,7 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
 
     from pipeline.handwriting import blank_crops, decide_blanks, read_digits
     from pipeline.imageprep import prepare_page
+    from pipeline.missed_words import find_missed
     from pipeline.stampread import stamp_reading, stamp_result, stamp_words
 
     timings: dict[str, float] = {}
@@ -248,6 +251,8 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
             if (conf2 or 0) > (conf or 0):
                 img, words, layer, conf, rotation, skew = turned, words2, layer2, conf2, turn, skew + skew2
     lap("tesseract")
+    words = words + find_missed(img, words, dpi)
+    lap("missed")
     reading = stamp_reading(page) if rotation == 0 else None
     lap("stamp")
     # the stamp's values and the header's blanks read as digits in one reading
