@@ -257,7 +257,11 @@ def extract_header(text: str, lines: list[Line] | None = None) -> Header:
         key = fold(ln.text).strip(" :.*")
         if key in _MARKS_FOLDED:
             fld, canonical = _MARKS_FOLDED[key]
-            v = Extracted[str](value=ln.text.strip(" :.*"), span=strip_span(text, ln.start, ln.end, " :.*"), confidence=0.95)
+            printed = ln.text.strip(" :.*")
+            # a mark whose letters match but whose marks do not (OCR: `MẠT`) is the table's mark
+            v = Extracted[str](value=printed if printed.upper() in MARKS else canonical,
+                               span=strip_span(text, ln.start, ln.end, " :.*"),
+                               confidence=0.95 if printed.upper() in MARKS else 0.8)
             if fld == "urgency" and h.urgency is None:
                 h.urgency = v
             elif fld == "confidentiality" and h.confidentiality is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from extractors.extract import extract
 
 
@@ -58,6 +60,20 @@ def test_marks_and_draft():
     )
     assert v(d.urgency) == "HỎA TỐC" and v(d.confidentiality) == "MẬT" and d.is_draft
     assert v(d.issuer) == "BỘ Y TẾ" and v(d.date) == "2024-02-02"
+
+
+@pytest.mark.parametrize(("line", "field", "value", "confidence"), [
+    ("MẠT", "confidentiality", "MẬT", 0.8),       # OCR: the breve read for the circumflex
+    ("KHÂN", "urgency", "KHẨN", 0.8),             # the hook lost
+    ("THUỢNG KHẨN", "urgency", "THƯỢNG KHẨN", 0.8),
+    ("HOẢ TỐC", "urgency", "HỎA TỐC", 0.95),      # old-style tone placement: normalised, not repaired
+    ("TỐI MẬT", "confidentiality", "TỐI MẬT", 0.95),
+])
+def test_a_mark_read_with_wrong_marks_is_the_tables_mark(line, field, value, confidence):
+    d = extract(f"BỘ Y TẾ\nSố: 45/BYT-DP\nV/v phòng chống dịch\nHà Nội, ngày 02 tháng 02 năm 2024\n\n{line}\n\n"
+                "Kính gửi: Sở Y tế các tỉnh, thành phố.\n")
+    mark = getattr(d, field)
+    assert (mark.value, mark.confidence) == (value, confidence)
 
 
 def test_issue_date_is_the_place_date_line_not_a_cited_date():
