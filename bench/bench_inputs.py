@@ -6,8 +6,8 @@
    text layer, layout) with 2 workers, next to the bare ``tesseract IMAGE stdout -l vie`` on the
    same page images, each page read both ways in turn by the same worker (target: within 1.1×).
 3. Field accuracy (``pipeline.evaluate.score_document``, macro-F1) on the corpus text, on its
-   born-digital PDF renderings and on its scanned renderings (target: scans within 5 points of
-   text).
+   born-digital PDF renderings and on its scanned renderings, each scan's record extracted as
+   ``congvan ingest`` does (OCR post-correction included) (target: scans within 5 points of text).
 
     python bench/bench_inputs.py              # whole corpus, several minutes
     python bench/bench_inputs.py --limit 8    # a quick look
@@ -52,25 +52,33 @@ def _render(job: tuple[str, str, str, int]) -> list[str]:
     return paths
 
 
-def _read(path: str, read_dpi: int | None = None) -> tuple[str, int, str, float]:
-    """Read one file; also the CPU seconds it took, this process's and its tesseract children's.
-    With ``read_dpi``, scans finer than 260 dpi are OCR'd at that resolution (instead of
-    :data:`pipeline.imageprep.READ_DPI`)."""
-    from pipeline import imageprep
+def _read(path: str) -> tuple[str, int, str, float]:
+    """Read one file; also the CPU seconds it took (this process's, all threads, and any children's)."""
     from pipeline.readers import read_file
 
+    c0 = _cpu()
+    r = read_file(Path(path))
+    return path, len(r.pages), r.text, _cpu() - c0
+
+
+def _record(job: tuple[str, int | None]):
+    """Read one scan and extract its record as ``congvan ingest`` does (OCR post-correction and
+    the handwriting facts included): ``(path, pages, Dispatch, CPU seconds)``. With a ``read_dpi``,
+    scans finer than 260 dpi are OCR'd at that resolution (instead of
+    :data:`pipeline.imageprep.READ_DPI`)."""
+    from pipeline import imageprep
+    from pipeline.ingest import extract_read
+    from pipeline.readers import read_file
+
+    path, read_dpi = job
     default = imageprep.READ_DPI
     imageprep.READ_DPI = read_dpi or default
     try:
         c0 = _cpu()
         r = read_file(Path(path))
-        return path, len(r.pages), r.text, _cpu() - c0
+        return path, len(r.pages), extract_read(Path(path), r), _cpu() - c0
     finally:
         imageprep.READ_DPI = default
-
-
-def _read_at(job: tuple[str, int]) -> tuple[str, int, str, float]:
-    return _read(*job)
 
 
 def _cpu() -> float:
@@ -149,14 +157,14 @@ def bench_accuracy(names: list[str], folder: Path, pdf_texts: dict[str, str], dp
 
     with ProcessPoolExecutor(workers) as pool:
         scans = [p for ps in pool.map(_render, [(n, "scan-pdf", str(folder), dpi) for n in names]) for p in ps]
-        scan_results, wall = _timed_map(pool, _read, scans)
-    scan_texts = {Path(p).name.removesuffix(f".{dpi}.pdf"): text for p, _, text, _ in scan_results}
+        scan_results, wall = _timed_map(pool, _record, [(p, None) for p in scans])
+    scan_records = {Path(p).name.removesuffix(f".{dpi}.pdf"): rec for p, _, rec, _ in scan_results}
     pages = sum(n for _, n, _, _ in scan_results)
     reports = {"text": Report(), "pdf": Report(), f"scan {dpi} dpi": Report()}
     for name in names:
         source, gold = load(name)
-        for label, text in (("text", source), ("pdf", pdf_texts[name]), (f"scan {dpi} dpi", scan_texts[name])):
-            score_document(extract(text), gold, reports[label].scores, name)
+        for label, rec in (("text", extract(source)), ("pdf", extract(pdf_texts[name])), (f"scan {dpi} dpi", scan_records[name])):
+            score_document(rec, gold, reports[label].scores, name)
             reports[label].documents += 1
     print(f"field accuracy over {len(names)} documents (macro-F1; scans: {pages} pages OCR'd in {wall:.0f} s)")
     base = reports["text"].macro
@@ -174,19 +182,18 @@ def bench_read_dpi(names: list[str], folder: Path, read_dpis: list[int], workers
     :data:`pipeline.imageprep.READ_DPI`)."""
     from render import load
 
-    from extractors.extract import extract
     from pipeline.evaluate import Report, score_document
 
     with ProcessPoolExecutor(workers) as pool:
         scans = [p for ps in pool.map(_render, [(n, "scan-pdf", str(folder), 300) for n in names]) for p in ps]
-        results = list(pool.map(_read_at, [(p, d) for d in read_dpis for p in scans]))
+        results = list(pool.map(_record, [(p, d) for d in read_dpis for p in scans]))
     reports = {d: Report() for d in read_dpis}
     cpu = dict.fromkeys(read_dpis, 0.0)
     pages = 0
-    for k, (path, n, text, c) in enumerate(results):
+    for k, (path, n, rec, c) in enumerate(results):
         d = read_dpis[k // len(scans)]
         name = Path(path).name.removesuffix(".300.pdf")
-        score_document(extract(text), load(name)[1], reports[d].scores, name)
+        score_document(rec, load(name)[1], reports[d].scores, name)
         reports[d].documents += 1
         cpu[d] += c
         pages += n if d == read_dpis[0] else 0
