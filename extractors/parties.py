@@ -107,6 +107,7 @@ def _recipients_block(text: str, lines: list[Line], start: int) -> Recipients:
     inline_e = head.end
     # an inline list may wrap onto following non-bullet lines until it ends with "."
     j = i + 1
+    lost_bullet = -1  # a first entry whose dash the OCR lost, before bulleted ones
     if inline_s < inline_e and not BULLET.match(text[inline_s:inline_e]):
         while not text[inline_s:inline_e].rstrip().endswith(".") and j < len(lines):
             nxt = lines[j]
@@ -126,6 +127,10 @@ def _recipients_block(text: str, lines: list[Line], start: int) -> Recipients:
                 out.recipients.extend(_split_inline(text, nxt.start, nxt.end))
                 out.span = (head.start, nxt.end)
                 return out
+            after = next((ln for ln in lines[nxt.index + 1 : nxt.index + 3] if ln.text), None) if nxt else None
+            if nxt and not BULLET.match(nxt.text) and len(nxt.text) <= 160 and nxt.text.rstrip().endswith(";") \
+                    and after and BULLET.match(after.text):
+                lost_bullet = nxt.index
     # bullets
     k = j
     while k < len(lines):
@@ -139,6 +144,8 @@ def _recipients_block(text: str, lines: list[Line], start: int) -> Recipients:
             continue
         elif BULLET.match(ln.text):
             s, item_e = ln.start + BULLET.match(ln.text).end(), ln.end
+        elif k == lost_bullet:
+            s, item_e = ln.start, ln.end
         else:
             break
         # a bullet may wrap: continue on lowercase lines while it lacks a terminator

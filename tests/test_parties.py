@@ -18,6 +18,15 @@ def test_bullets_with_wrapped_entry_and_first_bullet_on_salutation_line():
     assert names(text) == ["Sở Tài nguyên và Môi trường", "Sở Y tế", "UBND các huyện"]
 
 
+def test_first_entry_whose_dash_the_scan_lost():
+    """OCR drops a short dash at a line's start: the first entry, ended by ``;`` and followed by
+    dashed ones, is still the list's first, and the list still ends at its ``.``."""
+    text = "Kính gửi:\n\nTrung tâm Kiểm soát bệnh tật tỉnh;\n\n- Các bệnh viện tuyến tỉnh;\n- Trung tâm Y tế các huyện.\n\nTheo ..."
+    assert names(text) == ["Trung tâm Kiểm soát bệnh tật tỉnh", "Các bệnh viện tuyến tỉnh", "Trung tâm Y tế các huyện"]
+    assert names("Kính gửi:\nSở Y tế;\n- Sở Tài chính.\nThực hiện Công văn số 12/UBND;\n- Sở Nội vụ.") == [
+        "Sở Y tế", "Sở Tài chính"]
+
+
 def test_inline_label_list_and_commas_do_not_split():
     assert names("Kính gửi: Các Bộ: Công an, Tư pháp, Tài chính.") == ["Các Bộ: Công an, Tư pháp, Tài chính"]
     assert names("Kính gửi: Sở Tư pháp; Sở Văn hóa, Thể thao và Du lịch.") == [
