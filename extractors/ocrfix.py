@@ -61,9 +61,9 @@ _NUMBER_SLASH = re.compile(
     r"(?<=(?<![\p{L}\d])(?:Số|SỐ|số)[ \t]*[:.]?[ \t]*\d{1,5}[a-z]?[ \t]*)[,.|\\](?=[ \t]*(?P<first>[\p{Lu}][\p{L}&]*)-)"
 )
 """The slash of ``Số: 05/STP-HCTP`` read as a comma, point, bar or backslash."""
-_BULLET = re.compile(r"(?m)^[ \t]*\K[~¬](?=[ \t]+\p{L})|(?<=;)[ \t](?=~[ \t]+\p{Lu})")
-"""A list dash read as ``~`` or ``¬`` at a line's start; and a ``; ~ Next item`` run onto the line
-of the item before (two lines of ``Nơi nhận`` read as one)."""
+_BULLET = re.compile(r"(?m)^[ \t]*\K[~¬](?=[ \t]+\p{L})|(?<=;)[ \t](?=~[ \t]+\p{Lu})|^[ \t]*\K[~¬`'](?=-[ \t]*\p{L})")
+"""A list dash read as ``~`` or ``¬`` at a line's start; a ``; ~ Next item`` run onto the line
+of the item before (two lines of ``Nơi nhận`` read as one); a speck read before a dash (``~- Các``)."""
 
 
 @cache
@@ -150,10 +150,13 @@ def _surname_edits(text: str) -> list[tuple[int, int, str]]:
 
 
 def _bullet_edits(text: str) -> list[tuple[int, int, str]]:
-    """``~ Như trên;`` → ``- Như trên;``; ``(b/c); ~ Lưu: VT.`` → ``(b/c);`` / ``- Lưu: VT.`` (same length)."""
+    """``~ Như trên;`` → ``- Như trên;``; ``(b/c); ~ Lưu: VT.`` → ``(b/c);`` / ``- Lưu: VT.`` (same
+    length); ``~- Các ban`` → ``- Các ban``."""
     edits = []
     for m in _BULLET.finditer(text):
-        if m.group() in "~¬":
+        if text.startswith("-", m.end()):  # a speck before the dash
+            edits.append((m.start(), m.end(), ""))
+        elif m.group() in "~¬":
             edits.append((m.start(), m.end(), "-"))
         else:  # the blank after ';' becomes the line break, the '~' a dash
             edits += [(m.start(), m.end(), "\n"), (m.end(), m.end() + 1, "-")]

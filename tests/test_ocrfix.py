@@ -145,3 +145,24 @@ def test_repaired_signer_name_keeps_its_span_with_a_lowered_confidence():
     assert d.signer.name.value == "Đinh Thị Hoa"
     assert d.text[d.signer.name.span[0] : d.signer.name.span[1]] == "Đinh Thị Hoa"
     assert d.signer.name.confidence < clean.signer.name.confidence
+
+
+@pytest.mark.parametrize(
+    ("ocr", "right"),
+    [
+        ("Kính gửi:\n~ Các sở;\n- Các huyện.", "Kính gửi:\n- Các sở;\n- Các huyện."),  # the dash read as ~
+        ("Kính gửi:\n- Các sở;\n~- Các ban cán sự đảng.", "Kính gửi:\n- Các sở;\n- Các ban cán sự đảng."),  # a speck before it
+        ("- Như trên;\n¬- Lưu: VT.", "- Như trên;\n- Lưu: VT."),
+    ],
+)
+def test_list_dashes(ocr, right):
+    assert fixed(ocr) == right
+
+
+def test_a_speck_dropped_before_a_dash_keeps_the_entry_and_its_span():
+    text = HEADER.format(number="Số: 56/SNV-CCHC").replace("Kính gửi: Các sở, ngành.", "Kính gửi:\n- Sở Y tế;\n~- Sở Tài chính.")
+    d = extract(text, ocr=True)
+    assert [r.value for r in d.recipients] == ["Sở Y tế", "Sở Tài chính"]
+    last = d.recipients[1]
+    assert d.text[last.span[0]:last.span[1]] == "Sở Tài chính"
+    assert [r.value for r in extract(text).recipients] == ["Sở Y tế"]  # without the repair the list stops
