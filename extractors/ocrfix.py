@@ -14,6 +14,7 @@ what the domain makes unambiguous:
   ``HDND`` → ``HĐND``, ``TIr`` → ``TTr``, ``QĐĐ`` → ``QĐ``), and the slash of a ``Số`` line
   read as a comma (``Số 05 ,STP-HCTP``);
 - list dashes read as ``~``;
+- ``năm`` before a year read with another mark (``nắm 2023``);
 - the family name of a name on a line of its own (``Định Văn An`` → ``Đinh Văn An``, ``data/surnames.txt``);
 - the marks of words a dictionary decides (``tố chức`` → ``tổ chức``, :mod:`extractors.spelling`).
 
@@ -53,6 +54,9 @@ _GLUED = re.compile(r"(?<=(?:ngày|Ngày|tháng|Tháng|năm|Năm|Số:|số:|S�
 _NUMBERISH = re.compile(
     r"(?<=(?:ngày|tháng|năm|Số:|Số|số)[ \t]{1,3}|\d/)(?=[\dOoIl\]|]*\d[\dOoIl\]|]*\b)[\dOoIl\]|]{1,5}(?![\p{L}])"
 )
+_YEAR_WORD = re.compile(r"(?<![\p{L}])(?:n[ắằẳẵặấầẩẫậáàảãạ]m|N[ắằẳẵặấầẩẫậáàảãạ]m)(?=[ \t]+(?:19|20)\d\d(?!\d))")
+"""``năm`` before a year read with another tone or vowel mark (``nắm 2023``, ``nấm 2022``): no such
+word stands before a year. ``nam`` (no mark: ``lao động nam 2023 người``) is left alone."""
 _DIGIT_FOR = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "]": "1", "|": "1"})
 _SYMBOL_PART = re.compile(r"(?<=\d/(?:\d{4}/)?(?:[\p{L}&]+-)*)[\p{L}&]{2,10}(?=[-\s.,;)]|$)")
 _KNOWN_PARTS = {t.abbr for t in DOC_TYPES if t.abbr} | set(ISSUER_ABBREVIATIONS) | set(UNIT_ABBREVIATIONS)
@@ -205,7 +209,8 @@ def ocr_repair(n: Normalized) -> tuple[Normalized, list[Span]]:
             shift += 1
     digits = [(m.start(), m.end(), m.group().translate(_DIGIT_FOR)) for m in _NUMBERISH.finditer(n.text)]
     digits = [e for e in digits if e[2] != n.text[e[0] : e[1]]]
-    edits = sorted(digits + _bullet_edits(n.text) + _symbol_edits(n.text) + _phrase_edits(n.text) + _surname_edits(n.text) + spelling_edits(n.text))
+    years = [(m.start(), m.end(), "Năm" if m.group()[0] == "N" else "năm") for m in _YEAR_WORD.finditer(n.text)]
+    edits = sorted(digits + years + _bullet_edits(n.text) + _symbol_edits(n.text) + _phrase_edits(n.text) + _surname_edits(n.text) + spelling_edits(n.text))
     kept, last = [], -1
     for a, b, rep in edits:
         if a >= last:

@@ -166,3 +166,17 @@ def test_a_speck_dropped_before_a_dash_keeps_the_entry_and_its_span():
     last = d.recipients[1]
     assert d.text[last.span[0]:last.span[1]] == "Sở Tài chính"
     assert [r.value for r in extract(text).recipients] == ["Sở Y tế"]  # without the repair the list stops
+
+
+@pytest.mark.parametrize(
+    ("ocr", "right"),
+    [
+        ("Chỉ số cải cách hành chính nắm 2023 của các sở", "Chỉ số cải cách hành chính năm 2023 của các sở"),
+        ("Hà Nội, ngày 12 tháng 7 nấm 2022", "Hà Nội, ngày 12 tháng 7 năm 2022"),
+        ("KẾ HOẠCH\nNằm 2024", "KẾ HOẠCH\nNăm 2024"),
+        ("số lao động nam 2023 người", "số lao động nam 2023 người"),  # no mark at all: a word of its own
+        ("nắm 12 người", "nắm 12 người"),  # not a year
+    ],
+)
+def test_year_word(ocr, right):
+    assert fixed(ocr) == right
