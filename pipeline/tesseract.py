@@ -298,6 +298,9 @@ def close_all() -> None:
 
 @dataclass
 class Reading:
+    """What :func:`read` gives: the words (pixels of the image read) and, when asked, the page's
+    invisible-text PDF."""
+
     words: list[Word]
     text_layer: bytes | None = None
 
