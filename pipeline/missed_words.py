@@ -15,7 +15,7 @@ then loses the mark, and the record its urgency. So, after the page is read:
    syllable (:func:`extractors.spelling.is_syllable`) read with confidence
    :data:`MIN_CONFIDENCE` or more — rules, seal remains and specks read as anything else.
 
-On the 23 office-scan pages of ``bench/bench_scans.py`` it costs ~20 ms a page (the block search;
+On the 23 office-scan pages of ``bench/bench_scans.py`` it costs ~10 ms a page (the block search;
 a reading only when there is a candidate).
 
 >>> from PIL import Image, ImageDraw
