@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from pipeline import tesseract as tess
 from pipeline.layout import PageWords, Word, join_pages, order_pages
 from pipeline.readers import Page, ReadError, ReadResult, sha256_of
-from pipeline.tesseract import make_word
 
 if TYPE_CHECKING:
     from pipeline.handwriting import Blank
@@ -82,7 +82,7 @@ class OcrPage:
 
 
 def workers() -> int:
-    """How many tesseract processes run at once (``CONGVAN_OCR_WORKERS``, default 2)."""
+    """How many pages are OCR'd at once, each by its own engine (``CONGVAN_OCR_WORKERS``, default 2)."""
     try:
         return max(1, int(os.environ.get("CONGVAN_OCR_WORKERS", "2")))
     except ValueError:
@@ -91,17 +91,13 @@ def workers() -> int:
 
 def tesseract() -> None:
     """Check OCR can run: :class:`ReadError` if Tesseract or its Vietnamese model is missing."""
-    from pipeline import tesseract as engine
-
-    with engine.engine(LANG):
+    with tess.engine(LANG):
         pass
 
 
 def has_osd() -> bool:
     """Whether Tesseract's orientation model (``osd``, Debian ``tesseract-ocr-osd``) is installed."""
-    from pipeline import tesseract as engine
-
-    return "osd" in engine.languages()
+    return "osd" in tess.languages()
 
 
 def parse_tsv(tsv: str) -> list[Word]:
@@ -112,7 +108,7 @@ def parse_tsv(tsv: str) -> list[Word]:
         if row.get("level") != "5":
             continue
         x, y, w, h = (int(row[k]) for k in ("left", "top", "width", "height"))
-        word = make_word(row.get("text") or "", float(row.get("conf") or -1), x, y, x + w, y + h)
+        word = tess.make_word(row.get("text") or "", float(row.get("conf") or -1), x, y, x + w, y + h)
         if word:
             words.append(word)
     return words
@@ -159,11 +155,9 @@ def _upright(img, rotation: int):
 
 def detect_rotation(img, dpi: int) -> int:
     """Degrees clockwise to turn ``img`` upright, by Tesseract's orientation detection (0 if unsure)."""
-    from pipeline.tesseract import orientation
-
     if not has_osd():
         return 0
-    rotate, confidence = orientation(img, dpi)
+    rotate, confidence = tess.orientation(img, dpi)
     return rotate if confidence >= 2.0 else 0
 
 
@@ -190,12 +184,10 @@ def prepare(img, dpi: int | None):
     return img, dpi
 
 
-def _read_page(img, dpi: int, text_layer: bool) -> tuple[list[Word], bytes | None]:
+def read_page(img, dpi: int, text_layer: bool) -> tuple[list[Word], bytes | None]:
     """Word boxes of one upright page, and with ``text_layer`` its invisible-text PDF page
     (the words only, to lay over the original image; ~0.05 s more)."""
-    from pipeline.tesseract import read
-
-    got = read(img, dpi, LANG, PSM, READ_VARIABLES, text_layer=text_layer)
+    got = tess.read(img, dpi, LANG, PSM, READ_VARIABLES, text_layer=text_layer)
     return got.words, got.text_layer
 
 
@@ -236,7 +228,7 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
     page = prepare_page(img, dpi)
     img, dpi, skew = page.image, page.dpi, page.skew
     lap("cleanup")
-    words, layer = _read_page(img, dpi, text_layer)
+    words, layer = read_page(img, dpi, text_layer)
     conf = _mean_conf(words)
     rotation = 0
     if len(words) < 3 or (conf is not None and conf < LOW_CONFIDENCE):
@@ -246,7 +238,7 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
             skew2 = measure_skew(turned)
             if abs(skew2) >= 0.1:
                 turned = turned.rotate(-skew2, resample=Image.NEAREST, fillcolor=255)
-            words2, layer2 = _read_page(turned, dpi, text_layer)
+            words2, layer2 = read_page(turned, dpi, text_layer)
             conf2 = _mean_conf(words2)
             if (conf2 or 0) > (conf or 0):
                 img, words, layer, conf, rotation, skew = turned, words2, layer2, conf2, turn, skew + skew2
@@ -260,8 +252,8 @@ def ocr_image(img, dpi: int | None = None, text_layer: bool = False) -> OcrPage:
     stamp_crops = reading.crops if reading else []
     second, third = read_digits(stamp_crops + crops)
     k = len(stamp_crops)
-    read = stamp_result(reading, second[:k], third[:k]) if reading else None
-    stamp = stamp_words(read[0], page) if read else []  # no confidence: the page's stays the print's
+    received = stamp_result(reading, second[:k], third[:k]) if reading else None
+    stamp = stamp_words(received[0], page) if received else []  # no confidence: the page's stays the print's
     words, blanks = decide_blanks(words, candidates, second[k:], third[k:])
     lap("blanks")
     return OcrPage(PageWords(words + stamp, float(img.width), float(img.height)), conf, round(skew, 2), rotation,

@@ -30,10 +30,7 @@ from pathlib import Path
 
 from pipeline.ocr import (
     IMAGE_SUFFIXES,
-    LANG,
     LOW_CONFIDENCE,
-    PSM,
-    READ_VARIABLES,
     _mean_conf,
     _upright,
     bounded_map,
@@ -41,6 +38,7 @@ from pipeline.ocr import (
     open_frames,
     prepare,
     rasterize_pdf,
+    read_page,
     workers,
 )
 from pipeline.readers import ReadError
@@ -52,19 +50,17 @@ JPEG_QUALITY = 85
 def _ocr_to_pdf(job: tuple[object, int | None]) -> tuple[object, int, bytes]:
     """One page image → what its searchable page is made of: the image (greyscale, turned upright
     if it reads better so), its resolution and its text layer."""
-    from pipeline.tesseract import read
-
     img, dpi = prepare(*job)
-    got = read(img, dpi, LANG, PSM, READ_VARIABLES, text_layer=True)
-    conf = _mean_conf(got.words)
+    words, layer = read_page(img, dpi, text_layer=True)
+    conf = _mean_conf(words)
     if conf is None or conf < LOW_CONFIDENCE:
         turn = detect_rotation(img, dpi)
         if turn:
             turned = _upright(img, turn)
-            again = read(turned, dpi, LANG, PSM, READ_VARIABLES, text_layer=True)
-            if (_mean_conf(again.words) or 0) > (conf or 0):
-                img, got = turned, again
-    return img, dpi, got.text_layer
+            words2, layer2 = read_page(turned, dpi, text_layer=True)
+            if (_mean_conf(words2) or 0) > (conf or 0):
+                img, layer = turned, layer2
+    return img, dpi, layer
 
 
 def _image_page(img, dpi: int | None):
