@@ -79,21 +79,28 @@ def _counts() -> tuple[Counter[str], Counter[str]]:
 
 
 @cache
-def _words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
-    """Multi-syllable dictionary words (lowercase), and diacritic-free form → those words."""
-    words = {w.strip().lower() for w in _read(DICTIONARY).splitlines()}
-    words |= {w.lower() for p in word_list("ocr_lexicon.txt") for w in [" ".join(_SYLLABLE.findall(p))]}
+def _dictionary() -> tuple[frozenset[str], dict[str, tuple[str, ...]], frozenset[str]]:
+    """What the checks need of the dictionary, from one reading of it (~0.5 s): see
+    :func:`_words` and :func:`_syllables`."""
+    entries = {w.strip().lower() for w in _read(DICTIONARY).splitlines()}
+    syllables = frozenset(s for entry in entries for s in _SYLLABLE.findall(entry))
+    words = entries | {w.lower() for p in word_list("ocr_lexicon.txt") for w in [" ".join(_SYLLABLE.findall(p))]}
     words = {w for w in words if 2 <= w.count(" ") + 1 <= _MAX and all(_SYLLABLE.fullmatch(s) for s in w.split(" "))}
     by_fold: dict[str, set[str]] = {}
     for w in words:
         by_fold.setdefault(fold(w), set()).add(w)
-    return frozenset(words), {k: tuple(v) for k, v in by_fold.items()}
+    return frozenset(words), {k: tuple(v) for k, v in by_fold.items()}, syllables
 
 
-@cache
+def _words() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """Multi-syllable dictionary words (lowercase), and diacritic-free form → those words."""
+    words, by_fold, _ = _dictionary()
+    return words, by_fold
+
+
 def _syllables() -> frozenset[str]:
     """Every syllable of the dictionary's words (lowercase)."""
-    return frozenset(s for line in _read(DICTIONARY).lower().splitlines() for s in _SYLLABLE.findall(line))
+    return _dictionary()[2]
 
 
 def is_syllable(text: str) -> bool:
